@@ -1,0 +1,37 @@
+# The README's commands. Everything installs into .venv; nothing here needs a GPU or the internet.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+STAMP := $(VENV)/.dhf-installed
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export HF_HUB_OFFLINE := 1
+export NO_ALBUMENTATIONS_UPDATE := 1
+export GX_ANALYTICS_ENABLED := false
+export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
+
+.PHONY: install demo test ui bench clean
+
+# Order from ../shared/SETUP.md: the local CPU torch first, then the pins under constraints that
+# keep torch/torchvision where they are, then the two detector packages without their obsolete pins.
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) torch==2.13.0
+	$(PIP) -c requirements/constraints.txt -e ".[test]"
+	$(PIP) --no-deps facenet-pytorch==2.6.0 retinaface-pytorch==0.0.8
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/dhf demo
+
+test: install
+	$(VENV)/bin/pytest -q
+
+ui: install
+	mkdir -p $(DAGSTER_HOME) && (test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/)
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p $${DHF_UI_PORT:-3000} -w workspace.yaml
+
+clean:
+	rm -rf data .dagster_home .cache

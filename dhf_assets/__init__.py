@@ -1,0 +1,1 @@
+"""dhf: the Dunhuang_Faces data platform."""

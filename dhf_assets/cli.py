@@ -1,0 +1,118 @@
+"""`dhf`: build caves, query the tables and show the paths, over the UI's definitions and instance."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from dhf_assets.lib.settings import Paths, apply_defaults
+
+
+def _print_table(columns: list[str], rows: list[tuple], limit: int) -> None:
+    shown = [["NULL" if v is None else str(v) for v in row] for row in rows[:limit]]
+    widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in shown:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
+    more = f", {limit} shown" if len(rows) > limit else ""
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''}{more})")
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from dhf_assets.lib import db
+
+    try:
+        columns, rows = db.query(Paths.from_env().duckdb, args.query, timeout_s=args.timeout)
+    except FileNotFoundError as exc:
+        print(f"dhf sql: {exc}", file=sys.stderr)
+        return 2
+    except db.DatabaseBusy as exc:
+        print(f"dhf sql: {exc}", file=sys.stderr)
+        return 3
+    except Exception as exc:  # duckdb's own errors: a syntax error or a write in read-only mode
+        print(f"dhf sql: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    _print_table(columns, rows, args.limit)
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    print("\n".join(Paths.from_env().as_lines()))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from dhf_assets.runner import build
+
+    return build(args.cave or None, echo=print)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from dhf_assets.lib.sample import build_sample_archive
+
+    dest = Path(args.dest) if args.dest else Paths.from_env().archive
+    build_sample_archive(dest)
+    print(f"sample archive written to {dest}")
+    return 0
+
+
+DEMO_QUERIES = (
+    "select cave_id, count(*) as faces from faces group by cave_id order by cave_id",
+    "select stage, severity, file, reason from quarantine order by cave_id, stage, file",
+    "select f.face_id, f.width, f.height, v.name as identity from faces f "
+    "left join vocabulary v on v.attribute = 'identity' and v.code = f.identity limit 10",
+)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Write the sample archive (if the archive is the default one), build it, say where things are."""
+    from dhf_assets.lib.sample import build_sample_archive
+    from dhf_assets.lib.settings import DEFAULTS
+    from dhf_assets.runner import build
+
+    paths = Paths.from_env()
+    if paths.archive == Path(DEFAULTS["DHF_ARCHIVE_DIR"]).resolve():
+        build_sample_archive(paths.archive)
+        print(f"[dhf] sample archive at {paths.archive}")
+    status = build(None, echo=print)
+    print("\nResults:")
+    print("\n".join(f"  {line}" for line in paths.as_lines()))
+    print(f"  crops under {paths.output / 'crops'}")
+    print("\nTry:")
+    print("\n".join(f'  .venv/bin/dhf sql "{query}"' for query in DEMO_QUERIES))
+    print("  make ui   # then open http://127.0.0.1:3000")
+    return status
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="dhf", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="register caves and materialize them synchronously")
+    build.add_argument("--cave", action="append", metavar="ID", help="a cave to build (repeatable; default all)")
+    build.set_defaults(run=cmd_build)
+    sql = commands.add_parser("sql", help="run read-only SQL against the tables")
+    sql.add_argument("query")
+    sql.add_argument("--limit", type=int, default=200)
+    sql.add_argument("--timeout", type=float, default=120.0, help="seconds to wait while a build writes")
+    sql.set_defaults(run=cmd_sql)
+    paths = commands.add_parser("paths", help="print the paths in use (name=value)")
+    paths.set_defaults(run=cmd_paths)
+    demo = commands.add_parser("demo", help="write the sample archive, build it, print what to try")
+    demo.set_defaults(run=cmd_demo)
+    sample = commands.add_parser("sample", help="write the bundled sample archive")
+    sample.add_argument("--dest", help="folder (default: $DHF_ARCHIVE_DIR)")
+    sample.set_defaults(run=cmd_sample)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    apply_defaults()
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

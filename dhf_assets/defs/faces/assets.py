@@ -1,0 +1,60 @@
+"""Faces: every VOC box of a cave cropped from its mural and written as PNG."""
+
+
+import time
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+
+from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
+from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.files import remove_stale_files
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS, Problem
+
+
+def mural_records(store: DhfStore, cave_id: str) -> list[MuralRecord]:
+    rows = store.query(
+        "select mural_id, path, voc_path, width, height from murals where cave_id = ? order by mural_id",
+        [cave_id],
+    )
+    return [
+        MuralRecord(cave_id, mural_id, store.archive / path, store.archive / voc if voc else None, width, height)
+        for mural_id, path, voc, width, height in rows
+    ]
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["murals"], group_name="faces", kinds={"duckdb", "png"})
+def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
+    """Every valid VOC box of the cave cropped once from its decoded mural, one PNG and one row per face."""
+    cave_id = context.partition_key
+    started = time.perf_counter()
+    rows: list[tuple] = []
+    problems: list[Problem] = []
+    for mural in mural_records(store, cave_id):  # one mural decoded at a time: memory stays bounded
+        mural_rows, mural_problems = extract_mural_faces(
+            mural, store.output, store.max_mural_pixels, store.png_compress_level
+        )
+        rows += mural_rows
+        problems += mural_problems
+    store.replace([
+        TableWrite("faces", FACE_COLUMNS, rows, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
+                   {"cave_id": cave_id, "stage": "faces"}),
+    ])
+    kept = {store.output / row[FACE_COLUMNS.index("crop_path")] for row in rows}
+    removed = remove_stale_files(store.output / "crops" / cave_id, kept, "*.png")
+    sides = Counter(_size_band(max(r[8], r[9])) for r in rows)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows),
+        "quarantined": sum(p.severity == "error" for p in problems),
+        "stale_crops_removed": removed,
+        "crops_by_longer_side": dg.MetadataValue.json(dict(sorted(sides.items()))),
+        "seconds": round(time.perf_counter() - started, 2),
+    })
+
+
+def _size_band(longer_side: int) -> str:
+    return "<256" if longer_side < 256 else "256-512" if longer_side <= 512 else ">512"

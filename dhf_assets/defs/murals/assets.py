@@ -1,0 +1,41 @@
+"""Murals: one row per scan of a cave, from the cave's folder in the archive."""
+
+
+import dagster as dg
+
+from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.archive import read_mural_periods
+from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+
+
+def cave_row(store: DhfStore, cave_id: str) -> tuple[str, str, str, str]:
+    """The cave's catalog row; fails with the catalog's reason when the cave was refused."""
+    rows = store.query("select cave_id, site, period, cave_style from caves where cave_id = ?", [cave_id])
+    if rows:
+        return rows[0]
+    refused = store.query("select reason from quarantine where stage = 'caves' and cave_id = ?", [cave_id])
+    reason = refused[0][0] if refused else f"cave {cave_id} is not in caves.csv (materialize `caves` first)"
+    raise dg.Failure(description=reason)
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["caves"], group_name="murals", kinds={"duckdb"})
+def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
+    """One row per mural scan of the cave: path, sha256, size, format and period."""
+    cave_id = context.partition_key
+    _, _, cave_period, _ = cave_row(store, cave_id)
+    overrides, problems = read_mural_periods(store.archive / "murals.csv", cave_id)
+    rows, scan_problems = scan_murals(store.archive, cave_id, cave_period, overrides, store.max_mural_pixels)
+    problems += scan_problems
+    store.replace([
+        TableWrite("murals", MURAL_COLUMNS, rows, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
+                   {"cave_id": cave_id, "stage": "murals"}),
+    ])
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows),
+        "quarantined": sum(p.severity == "error" for p in problems),
+        "megapixels": round(sum(r[6] * r[7] for r in rows) / 1e6, 1),
+    })

@@ -1,0 +1,1 @@
+"""Dagster-free logic of dhf: image, annotation, model and table code."""

@@ -1,0 +1,1 @@
+"""Face detectors (MTCNN, RetinaFace) behind one small interface."""

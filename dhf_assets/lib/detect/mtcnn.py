@@ -1,0 +1,90 @@
+"""MTCNN (facenet-pytorch) behind the FaceDetector interface.
+
+facenet's `MTCNN.detect` batches only images of identical shape (it stacks them into one tensor),
+so a call is split into groups of equal-shape images, each cut into chunks of `batch_size`.
+Crops of a mural almost never share a shape, so on real data this is one image per call; that is
+no loss on CPU, where batching MTCNN does not speed it up (../shared/SETUP.md), and on a GPU the
+equal-shape groups still get batched.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Sequence
+
+import numpy as np
+
+from dhf_assets.lib.detect._images import as_rgb_batch
+from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections
+from dhf_assets.lib.torch_compat import ensure_torchvision
+
+
+def _floats(value: object, width: int) -> np.ndarray:
+    """facenet returns None for "no face" and dtype=object arrays otherwise: make float64 rows."""
+    if value is None:
+        return np.zeros((0, width))
+    array = np.asarray(value, dtype=object)
+    if array.size == 0 or any(item is None for item in array.ravel()):
+        return np.zeros((0, width))
+    return array.astype(np.float64).reshape(-1, width)
+
+
+class MtcnnDetector:
+    name = "mtcnn"
+
+    def __init__(self, device: str = "cpu", batch_size: int = 8, min_face_size: int = 20) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        ensure_torchvision()  # facenet-pytorch imports torchvision.ops at import time
+        from facenet_pytorch import MTCNN
+
+        # keep_all: every face, not only the first; select_largest=False: facenet orders by
+        # probability (we re-sort anyway); the weights ship inside the package, so the package
+        # version identifies them.
+        self.model = MTCNN(
+            keep_all=True, select_largest=False, min_face_size=min_face_size, device=device
+        ).eval()
+        self.batch_size = batch_size
+        self.weights_id = f"facenet-pytorch-{version('facenet-pytorch')}"
+
+    def groups(self, images: Sequence[np.ndarray]) -> list[list[int]]:
+        """Indices of equal-shape images, in chunks of at most batch_size (first-seen order)."""
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for index, image in enumerate(images):
+            by_shape.setdefault(tuple(image.shape), []).append(index)
+        return [
+            members[start : start + self.batch_size]
+            for members in by_shape.values()
+            for start in range(0, len(members), self.batch_size)
+        ]
+
+    def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
+        arrays = as_rgb_batch(images)
+        results: list[ImageDetections | None] = [None] * len(arrays)
+        for group in self.groups(arrays):
+            # A 4-D array keeps facenet's batch dimension even for a group of one.
+            stacked = np.stack([arrays[i] for i in group])
+            boxes, probs, points = self.model.detect(stacked, landmarks=True)
+            for offset, index in enumerate(group):
+                results[index] = self._convert(boxes[offset], probs[offset], points[offset])
+        return [result for result in results if result is not None]
+
+    def _convert(self, boxes: object, probs: object, points: object) -> ImageDetections:
+        box_rows = _floats(boxes, 4)
+        scores = _floats(probs, 1)[:, 0] if len(box_rows) else np.zeros(0)
+        landmark_rows = _floats(points, 10) if len(box_rows) else np.zeros((0, 10))
+        detections = [
+            Detection(
+                score=float(scores[k]),
+                box=(float(box_rows[k, 0]), float(box_rows[k, 1]), float(box_rows[k, 2]), float(box_rows[k, 3])),
+                landmarks=tuple((float(landmark_rows[k, 2 * p]), float(landmark_rows[k, 2 * p + 1])) for p in range(5)),
+            )
+            for k in range(len(box_rows))
+        ]
+        detections.sort(key=lambda detection: detection.score, reverse=True)
+        return ImageDetections(detector=self.name, weights_id=self.weights_id, detections=tuple(detections))
+
+
+def build_mtcnn(device: str = "cpu", batch_size: int = 8, min_face_size: int = 20) -> FaceDetector:
+    """An MTCNN face detector with facenet-pytorch's bundled weights."""
+    return MtcnnDetector(device=device, batch_size=batch_size, min_face_size=min_face_size)

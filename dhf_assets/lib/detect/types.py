@@ -1,0 +1,41 @@
+"""The detector interface shared by MTCNN and RetinaFace and by the candidate rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Detection:
+    score: float  # full precision, never rounded
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the crop's pixels
+    landmarks: tuple[Point, ...]  # 5 points: left eye, right eye, nose, mouth left, mouth right
+
+
+@dataclass(frozen=True)
+class ImageDetections:
+    detector: str  # "mtcnn" | "retinaface"
+    weights_id: str  # which weights produced these scores (recorded with every score)
+    detections: tuple[Detection, ...]  # sorted by score, best first
+
+    @property
+    def best(self) -> Detection | None:
+        return self.detections[0] if self.detections else None
+
+
+class WeightsMissingError(FileNotFoundError):
+    """Model weights are not where the configuration says; the message says what to put where."""
+
+
+class FaceDetector(Protocol):
+    name: str
+    weights_id: str
+
+    def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
+        """Detect faces in RGB uint8 HxWx3 arrays; one result per image, in order."""
+        ...

@@ -1,0 +1,25 @@
+"""Quarantine records: everything that could not be used, each with a plain reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+QUARANTINE_COLUMNS = ("cave_id", "stage", "file", "item", "reason", "severity")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One quarantined file or item. `error`: not used; `warning`: used with a correction;
+    `info`: nothing wrong, but worth recording (a mural without annotations yet)."""
+
+    stage: str
+    file: str
+    item: str
+    reason: str
+    severity: Severity = "error"
+
+    def row(self, cave_id: str) -> tuple[str, str, str, str, str, str]:
+        return (cave_id, self.stage, self.file, self.item, self.reason, self.severity)

@@ -1,0 +1,142 @@
+"""Turn a `MuralSpec` into the bytes of its scan(s) and annotation, good or deliberately bad."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import sample_paint as paint
+from .sample_layout import Figure, MuralSpec
+from .voc import render_voc
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE annotation [\n  <!ENTITY lol "lol">\n'
+    + "".join(f'  <!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">\n' for k in range(1, 10))
+    + "]>\n<annotation>\n  <size><width>900</width><height>640</height><depth>3</depth></size>\n"
+    "  <object><name>&lol9;</name><pose>Frontal</pose>\n"
+    "    <bndbox><xmin>361</xmin><ymin>151</ymin><xmax>540</xmax><ymax>410</ymax></bndbox>\n"
+    "  </object>\n</annotation>\n"
+)
+NOT_AN_IMAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><h1>502 Bad Gateway</h1><p>The scan server did not answer; this page was saved "
+    b"instead of the image.</p></body></html>\n"
+)
+
+
+def _seed(spec: MuralSpec) -> int:
+    return int.from_bytes(hashlib.sha256(f"{spec.cave_id}/{spec.mural_id}".encode()).digest()[:8], "big")
+
+
+def _draw_thing(draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng) -> None:
+    x0, y0, x1, y1 = box
+    if kind == "lotus":
+        paint.draw_lotus(draw, box)
+    elif kind == "cloud":
+        paint.draw_cloud(draw, box, rng)
+    elif kind == "halo":
+        paint.draw_halo(draw, (x0 + x1) / 2, (y0 + y1) / 2, min(x1 - x0, y1 - y0) / 2)
+
+
+def _box(fig: Figure) -> tuple[int, int, int, int]:
+    return (fig.x, fig.y, fig.x + fig.width, fig.y + fig.height)
+
+
+def _paste(canvas: np.ndarray, head: Image.Image, x: int, y: int) -> None:
+    rgba = np.asarray(head, dtype=np.float32)
+    region = canvas[y : y + rgba.shape[0], x : x + rgba.shape[1]]
+    alpha = rgba[: region.shape[0], : region.shape[1], 3:4] / 255.0
+    region *= 1.0 - alpha
+    region += rgba[: region.shape[0], : region.shape[1], :3] * alpha
+
+
+def paint_mural(spec: MuralSpec) -> Image.Image:
+    """The scan of a mural: plaster, bands, halos and robes, heads, then cracks and wear."""
+    rng = np.random.default_rng(_seed(spec))
+    width, height = spec.width, spec.height
+    canvas = paint.plaster(rng, width, height)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    band = max(16, height // 32)
+    paint.draw_border(draw, width, 0, band)
+    paint.draw_border(draw, width, height - band, band)
+    for kind, box in spec.decor:
+        _draw_thing(draw, kind, box, rng)
+    drawn = [fig for fig in spec.figures if fig.draw]
+    for fig in drawn:
+        cx = fig.x + fig.width / 2
+        if fig.halo:
+            paint.draw_halo(draw, cx, fig.y + fig.height * 0.45, fig.height * 0.62)
+        if fig.robe:
+            top = fig.y + fig.height * 0.82
+            paint.draw_robe(draw, cx, top, fig.width * 2.3, min(fig.height * 1.5, height - top), fig.robe)
+    for fig in drawn:
+        if fig.kind not in ("face", "cat"):
+            _draw_thing(draw, fig.kind, _box(fig), rng)
+    paint.blend_layer(canvas, layer)
+    paint.flaking(canvas, rng)
+    for fig in drawn:
+        if fig.kind in ("face", "cat"):
+            _paste(canvas, paint.painted_head(fig.source, fig.height, fig.flip, rng), fig.x, fig.y)
+    paint.blend_layer(canvas, paint.crack_layer(rng, width, height, max(4, width * height // 120_000)))
+    return paint.finish(canvas, rng)
+
+
+def encode(image: Image.Image, fmt: str) -> bytes:
+    """Deterministic encodings: baseline JPEG, PNG, deflate-compressed TIFF."""
+    buffer = io.BytesIO()
+    if fmt == "jpg":
+        image.save(buffer, "JPEG", quality=85)
+    elif fmt == "png":
+        image.save(buffer, "PNG", compress_level=6)
+    elif fmt == "tif":
+        image.save(buffer, "TIFF", compression="tiff_adobe_deflate")
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return buffer.getvalue()
+
+
+def voc_objects(spec: MuralSpec) -> list[dict[str, object]]:
+    """The annotated figures as `render_voc` objects, in file order."""
+    objects = []
+    for fig in spec.figures:
+        if fig.name is None:
+            continue
+        xmin, ymin, xmax, ymax = fig.voc_coords()
+        objects.append({"name": fig.name, "pose": fig.pose, "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax})
+    return objects
+
+
+def annotation_bytes(spec: MuralSpec) -> bytes | None:
+    """The VOC file of a mural (hostile or malformed where the spec says so), or None."""
+    if spec.xml == "none":
+        return None
+    if spec.xml == "hostile":
+        return BILLION_LAUGHS.encode()
+    width, height = spec.declared_size or (spec.width, spec.height)
+    text = render_voc(f"{spec.mural_id}.{spec.formats[0]}", width, height, voc_objects(spec), spec.cave_id)
+    if spec.xml == "malformed":
+        text = text.replace("  </object>\n", "", 1)  # an <object> never closed
+    return text.encode()
+
+
+def mural_files(spec: MuralSpec) -> dict[str, bytes]:
+    """Relative path -> bytes for one mural's files."""
+    folder = f"murals/{spec.cave_id}"
+    files: dict[str, bytes] = {}
+    if spec.image == "not_an_image":
+        files[f"{folder}/{spec.mural_id}.{spec.formats[0]}"] = NOT_AN_IMAGE
+    elif spec.image != "none":
+        image = paint_mural(spec)
+        for fmt in spec.formats:
+            data = encode(image, fmt)
+            if spec.image == "truncated":
+                data = data[: len(data) * 45 // 100]
+            files[f"{folder}/{spec.mural_id}.{fmt}"] = data
+    xml = annotation_bytes(spec)
+    if xml is not None:
+        files[f"{folder}/{spec.mural_id}.xml"] = xml
+    return files

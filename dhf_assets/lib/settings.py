@@ -1,0 +1,66 @@
+"""Paths and settings from the environment, with defaults for the bundled sample.
+
+Relative defaults resolve against the working directory (the repository root for the
+Makefile, `dhf` and `dagster dev`), so the UI, the CLI and the tests agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULTS: dict[str, str] = {
+    "DHF_ARCHIVE_DIR": "data/sample_archive",
+    "DHF_OUTPUT_DIR": "data/output",
+    "DHF_DUCKDB_PATH": "data/dhf.duckdb",
+    "DAGSTER_HOME": ".dagster_home",
+    # Murals of 42 MP are normal (8447x4946); refuse anything above this many pixels.
+    "DHF_MAX_MURAL_PIXELS": "250000000",
+    "DHF_PNG_COMPRESS_LEVEL": "1",
+}
+
+
+PATH_SETTINGS = ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH", "DAGSTER_HOME")
+
+
+def setting(name: str) -> str:
+    """The value of an environment setting, or its default."""
+    value = os.environ.get(name, "").strip()
+    return value or DEFAULTS[name]
+
+
+def path_setting(name: str) -> Path:
+    """An absolute path from an environment setting, or its default."""
+    return Path(setting(name)).expanduser().resolve()
+
+
+def apply_defaults() -> None:
+    """Export every setting (paths made absolute) so that `dg.EnvVar` resolves it in any process."""
+    for name in DEFAULTS:
+        os.environ[name] = str(path_setting(name)) if name in PATH_SETTINGS else setting(name)
+
+
+@dataclass(frozen=True)
+class Paths:
+    archive: Path
+    output: Path
+    duckdb: Path
+    dagster_home: Path
+
+    @classmethod
+    def from_env(cls) -> "Paths":
+        return cls(
+            archive=path_setting("DHF_ARCHIVE_DIR"),
+            output=path_setting("DHF_OUTPUT_DIR"),
+            duckdb=path_setting("DHF_DUCKDB_PATH"),
+            dagster_home=path_setting("DAGSTER_HOME"),
+        )
+
+    def as_lines(self) -> list[str]:
+        return [
+            f"archive={self.archive}",
+            f"output={self.output}",
+            f"duckdb={self.duckdb}",
+            f"dagster_home={self.dagster_home}",
+        ]

@@ -1,0 +1,119 @@
+"""Synchronous builds in this process, over the same definitions and instance as the UI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from dhf_assets.lib.settings import Paths, apply_defaults
+
+QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+_TEMPLATE = Path(__file__).resolve().parents[1] / "dagster.yaml"
+_FALLBACK_YAML = "telemetry:\n  enabled: false\n"
+
+
+def instance() -> dg.DagsterInstance:
+    """The instance in $DAGSTER_HOME, created from the project's dagster.yaml when missing."""
+    apply_defaults()
+    home = Paths.from_env().dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        if _TEMPLATE.exists():
+            shutil.copyfile(_TEMPLATE, config)
+        else:
+            config.write_text(_FALLBACK_YAML)
+    return dg.DagsterInstance.get()
+
+
+def definitions() -> dg.Definitions:
+    from dhf_assets.definitions import defs
+
+    return defs()
+
+
+@dataclass
+class RunOutcome:
+    name: str
+    success: bool
+    materialized: dict[str, object] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
+    outcome = RunOutcome(name, result.success)
+    for event in result.all_events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            rows = materialization.metadata.get("dagster/row_count")
+            outcome.materialized[materialization.asset_key.to_user_string()] = getattr(rows, "value", rows)
+        elif event.is_step_failure:
+            error = event.step_failure_data.error
+            outcome.errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                outcome.errors.append(f"check {evaluation.check_name}: {evaluation.description}")
+    return outcome
+
+
+def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
+    result = defs.resolve_job_def("catalog_job").execute_in_process(
+        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS
+    )
+    return _outcome("catalog", result)
+
+
+def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
+    result = defs.resolve_job_def("cave_job").execute_in_process(
+        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS
+    )
+    return _outcome(cave_id, result)
+
+
+def register_caves(inst: dg.DagsterInstance, cave_ids: list[str]) -> list[str]:
+    """Add missing cave partitions; returns the new ones."""
+    from dhf_assets.defs.partitions import CAVES_PARTITION
+
+    known = set(inst.get_dynamic_partitions(CAVES_PARTITION))
+    new = [cave for cave in cave_ids if cave not in known]
+    if new:
+        inst.add_dynamic_partitions(CAVES_PARTITION, new)
+    return new
+
+
+def build(cave_ids: list[str] | None, echo=print) -> int:
+    """Register caves, rebuild the catalog, then build each cave; 0 when every run succeeded."""
+    from dhf_assets.lib.archive import list_cave_dirs
+
+    os.environ.setdefault("DHF_PROGRESS", "1")
+    inst = instance()
+    paths = Paths.from_env()
+    found = list_cave_dirs(paths.archive)
+    unknown = sorted(set(cave_ids or []) - set(found))
+    if unknown:
+        echo(f"dhf: no cave folder for {', '.join(unknown)} under {paths.archive / 'murals'}", file=sys.stderr)
+        return 2
+    targets = cave_ids or found
+    new = register_caves(inst, found)
+    if new:
+        echo(f"[dhf] registered cave partitions: {', '.join(new)}")
+    defs = definitions()
+    catalog = run_catalog(defs, inst)
+    failed = not catalog.success
+    for cave_id in targets:
+        echo(f"[dhf] building cave {cave_id}")
+        outcome = run_cave(defs, inst, cave_id)
+        counts = ", ".join(f"{k}={v}" for k, v in outcome.materialized.items())
+        echo(f"[dhf] cave {cave_id}: {'ok' if outcome.success else 'FAILED'} ({counts})")
+        for error in outcome.errors:
+            echo(f"[dhf] error: {error}", file=sys.stderr)
+        failed |= not outcome.success
+    for error in catalog.errors:  # a refused cave in caves.csv: its own build fails with this reason
+        echo(f"[dhf] catalog warning: {error}", file=sys.stderr)
+    return 1 if failed else 0

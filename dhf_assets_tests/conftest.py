@@ -1,0 +1,32 @@
+"""Shared fixtures: where ../shared is, and a private environment per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = Path(os.environ.get("DHF_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared; fails under DHF_REQUIRE_SHARED=1 when missing, else skips."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is missing (tests read ../shared/ beside the checkout)"
+        if os.environ.get("DHF_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def shared():
+    """Call `shared("testdata", "faces", "ivan.jpg")` to get a file of ../shared."""
+    return shared_path
