@@ -33,7 +33,7 @@ CATEGORIES: dict[str, str] = {
 class Figure:
     """One painted element; `name` set means it is annotated with a box."""
 
-    kind: str  # face | lotus | cloud | halo | cat
+    kind: str  # face | lotus | cloud | halo | cat | plaster (a bare stretch of wall)
     x: int
     y: int
     height: int
@@ -125,7 +125,7 @@ MURALS: tuple[MuralSpec, ...] = (
         face(G, 180, 330, 280, "D", "Right", flip=True, robe="ochre"),
         face(G, 1326, 336, 280, "D", "Left", robe="ochre"),
         thing("halo", 1280, 50, 220, 220),
-        thing("cat", 200, 780, 220, 220, name="O"),
+        thing("cat", 160, 800, 266, 210, name="O"),
     )),
     MuralSpec("MG220", "east_wall", 1600, 1000, (
         face(G, 654, 120, 420, "BS", "Frontal", halo=True, robe="malachite"),
@@ -140,6 +140,7 @@ MURALS: tuple[MuralSpec, ...] = (
         _BS220,
         face(A, 1300, 250, 200, "D", "Left", robe="ochre"),
         face(G, 1700, 800, 150, "DN", "Frontal", robe="azurite"),
+        thing("plaster", 1650, 330, 250, 200),
         face(A, 1150, 780, 170, "Apsara", "Frontal", bad="unknown_identity"),
         face(G, 700, 760, 190, "CM", "Back", bad="unknown_pose"),
         bad_box("box_outside_image", "face", "Unspecified", ("1851", "101", "2150", "300")),

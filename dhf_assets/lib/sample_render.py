@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import sample_paint as paint
-from .sample_layout import Figure, MuralSpec
+from . import sample_shapes as shapes
+from .sample_layout import MuralSpec
 from .voc import render_voc
 
 BILLION_LAUGHS = (
@@ -34,55 +35,49 @@ def _seed(spec: MuralSpec) -> int:
 def _draw_thing(draw: ImageDraw.ImageDraw, kind: str, box: tuple[int, int, int, int], rng) -> None:
     x0, y0, x1, y1 = box
     if kind == "lotus":
-        paint.draw_lotus(draw, box)
+        shapes.draw_lotus(draw, box)
     elif kind == "cloud":
-        paint.draw_cloud(draw, box, rng)
+        shapes.draw_cloud(draw, box, rng)
     elif kind == "halo":
-        paint.draw_halo(draw, (x0 + x1) / 2, (y0 + y1) / 2, min(x1 - x0, y1 - y0) / 2)
+        shapes.draw_halo(draw, (x0 + x1) / 2, (y0 + y1) / 2, min(x1 - x0, y1 - y0) / 2)
 
 
-def _box(fig: Figure) -> tuple[int, int, int, int]:
-    return (fig.x, fig.y, fig.x + fig.width, fig.y + fig.height)
-
-
-def _paste(canvas: np.ndarray, head: Image.Image, x: int, y: int) -> None:
-    rgba = np.asarray(head, dtype=np.float32)
-    region = canvas[y : y + rgba.shape[0], x : x + rgba.shape[1]]
-    alpha = rgba[: region.shape[0], : region.shape[1], 3:4] / 255.0
-    region *= 1.0 - alpha
-    region += rgba[: region.shape[0], : region.shape[1], :3] * alpha
-
-
-def paint_mural(spec: MuralSpec) -> Image.Image:
-    """The scan of a mural: plaster, bands, halos and robes, heads, then cracks and wear."""
-    rng = np.random.default_rng(_seed(spec))
-    width, height = spec.width, spec.height
-    canvas = paint.plaster(rng, width, height)
-    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+def _shapes_layer(spec: MuralSpec, rng: np.random.Generator) -> Image.Image:
+    """Borders, decoration, halos and robes behind the heads, and the boxed non-face shapes."""
+    layer = Image.new("RGBA", (spec.width, spec.height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
-    band = max(16, height // 32)
-    paint.draw_border(draw, width, 0, band)
-    paint.draw_border(draw, width, height - band, band)
+    band = max(16, spec.height // 32)
+    shapes.draw_border(draw, spec.width, 0, band)
+    shapes.draw_border(draw, spec.width, spec.height - band, band)
     for kind, box in spec.decor:
         _draw_thing(draw, kind, box, rng)
     drawn = [fig for fig in spec.figures if fig.draw]
     for fig in drawn:
         cx = fig.x + fig.width / 2
         if fig.halo:
-            paint.draw_halo(draw, cx, fig.y + fig.height * 0.45, fig.height * 0.62)
+            shapes.draw_halo(draw, cx, fig.y + fig.height * 0.45, fig.height * 0.62)
         if fig.robe:
             top = fig.y + fig.height * 0.82
-            paint.draw_robe(draw, cx, top, fig.width * 2.3, min(fig.height * 1.5, height - top), fig.robe)
+            shapes.draw_robe(draw, cx, top, fig.width * 2.3, min(fig.height * 1.5, spec.height - top), fig.robe)
     for fig in drawn:
         if fig.kind not in ("face", "cat"):
-            _draw_thing(draw, fig.kind, _box(fig), rng)
-    paint.blend_layer(canvas, layer)
-    paint.flaking(canvas, rng)
-    for fig in drawn:
-        if fig.kind in ("face", "cat"):
-            _paste(canvas, paint.painted_head(fig.source, fig.height, fig.flip, rng), fig.x, fig.y)
-    paint.blend_layer(canvas, paint.crack_layer(rng, width, height, max(4, width * height // 120_000)))
-    return paint.finish(canvas, rng)
+            box = (fig.x, fig.y, fig.x + fig.width, fig.y + fig.height)
+            _draw_thing(draw, fig.kind, box, rng)
+    return layer
+
+
+def paint_mural(spec: MuralSpec, grain: float = 5.0) -> Image.Image:
+    """The scan of a mural: plaster, shapes, wear, heads, then cracks and grain (RGB)."""
+    rng = np.random.default_rng(_seed(spec))
+    canvas = paint.plaster(rng, spec.width, spec.height)
+    canvas.alpha_composite(_shapes_layer(spec, rng))
+    canvas = paint.flaking(canvas, rng)
+    for fig in spec.figures:
+        if fig.draw and fig.kind in ("face", "cat"):
+            head = paint.painted_head(fig.source, fig.width, fig.height, fig.flip, rng)
+            canvas.alpha_composite(head, dest=(fig.x, fig.y))
+    canvas.alpha_composite(paint.crack_layer(rng, spec.width, spec.height, max(4, spec.width * spec.height // 120_000)))
+    return paint.finish(canvas, rng, grain)
 
 
 def encode(image: Image.Image, fmt: str) -> bytes:
@@ -130,7 +125,7 @@ def mural_files(spec: MuralSpec) -> dict[str, bytes]:
     if spec.image == "not_an_image":
         files[f"{folder}/{spec.mural_id}.{spec.formats[0]}"] = NOT_AN_IMAGE
     elif spec.image != "none":
-        image = paint_mural(spec)
+        image = paint_mural(spec, grain=5.0 if spec.formats == ("jpg",) else 1.5)
         for fmt in spec.formats:
             data = encode(image, fmt)
             if spec.image == "truncated":

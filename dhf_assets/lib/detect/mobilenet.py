@@ -2,7 +2,8 @@
 
 retinaface-pytorch has only a ResNet-50 body; this one is written so that its parameter names and
 shapes are exactly those under `body.` in `mobilenet0.25_Final.pth`: three Sequential stages of
-retinaface-pytorch's own `conv_bn`/`conv_dw` blocks (LeakyReLU 0.1, as the weights were trained).
+retinaface-pytorch's own `conv_bn`/`conv_dw` blocks. biubug6's blocks use plain ReLU (not the
+LeakyReLU 0.1 of the original Pytorch_Retinaface), so the blocks get negative slope 0.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from torch import nn
 
 from retinaface.net import conv_bn, conv_dw
 
-_LEAKY = 0.1
+_LEAKY = 0.0  # LeakyReLU(0) is ReLU, as the weights were trained
 
 # (in, out, stride) of each depthwise-separable block. Strides put stage1/2/3 at 8/16/32, the
 # strides the RetinaFace priors are laid out for.

@@ -71,18 +71,24 @@ class MtcnnDetector:
 
     def _convert(self, boxes: object, probs: object, points: object) -> ImageDetections:
         box_rows = _floats(boxes, 4)
-        scores = _floats(probs, 1)[:, 0] if len(box_rows) else np.zeros(0)
-        landmark_rows = _floats(points, 10) if len(box_rows) else np.zeros((0, 10))
-        detections = [
-            Detection(
-                score=float(scores[k]),
-                box=(float(box_rows[k, 0]), float(box_rows[k, 1]), float(box_rows[k, 2]), float(box_rows[k, 3])),
-                landmarks=tuple((float(landmark_rows[k, 2 * p]), float(landmark_rows[k, 2 * p + 1])) for p in range(5)),
-            )
-            for k in range(len(box_rows))
-        ]
-        detections.sort(key=lambda detection: detection.score, reverse=True)
-        return ImageDetections(detector=self.name, weights_id=self.weights_id, detections=tuple(detections))
+        found = len(box_rows) > 0
+        scores = _floats(probs, 1)[:, 0] if found else np.zeros(0)
+        marks = _floats(points, 10).reshape(-1, 5, 2) if found else np.zeros((0, 5, 2))
+        detections = sorted(
+            (
+                Detection(
+                    score=float(score),
+                    box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+                    landmarks=tuple((float(x), float(y)) for x, y in points_of_face),
+                )
+                for score, box, points_of_face in zip(scores, box_rows, marks)
+            ),
+            key=lambda detection: detection.score,
+            reverse=True,
+        )
+        return ImageDetections(
+            detector=self.name, weights_id=self.weights_id, detections=tuple(detections)
+        )
 
 
 def build_mtcnn(device: str = "cpu", batch_size: int = 8, min_face_size: int = 20) -> FaceDetector:

@@ -37,6 +37,7 @@ class Variant:
     std: tuple[float, float, float]  # in 0..255 units
     stage_channels: tuple[int, int, int]
     out_channels: int
+    relu_neck: bool  # FPN/SSH trained with plain ReLU where the package would use LeakyReLU 0.1
     make_body: Callable[[], nn.Module]
 
 
@@ -59,6 +60,7 @@ VARIANTS: dict[str, Variant] = {
         std=(0.229 * 255, 0.224 * 255, 0.225 * 255),
         stage_channels=(512, 1024, 2048),
         out_channels=256,
+        relu_neck=False,  # out_channels 256: the package already uses slope 0 in FPN/SSH
         make_body=_resnet50_body,
     ),
     # As ../shared/weights/README.md: BGR minus (104, 117, 123), no scaling; smaller priors
@@ -73,6 +75,9 @@ VARIANTS: dict[str, Variant] = {
         std=(1.0, 1.0, 1.0),
         stage_channels=STAGE_CHANNELS,
         out_channels=64,
+        # biubug6's FPN and SSH compute a 0.1 slope for <= 64 channels but never pass it on:
+        # their activations are ReLU. The package does pass it on, so it is undone here.
+        relu_neck=True,
         make_body=MobileNetV1Body,
     ),
 }
@@ -85,7 +90,9 @@ class RetinaFaceNet(RetinaFace):
     package's, so its weights and biubug6's load unchanged.
     """
 
-    def __init__(self, body: nn.Module, stage_channels: tuple[int, int, int], out_channels: int) -> None:
+    def __init__(
+        self, body: nn.Module, stage_channels: tuple[int, int, int], out_channels: int
+    ) -> None:
         nn.Module.__init__(self)  # not RetinaFace.__init__: it builds (only) a ResNet-50 body
         self.body = body
         self.fpn = FPN(list(stage_channels), out_channels)
@@ -99,11 +106,17 @@ class RetinaFaceNet(RetinaFace):
 
 def variant(backbone: str) -> Variant:
     if backbone not in VARIANTS:
-        raise ValueError(f"unknown RetinaFace backbone {backbone!r}; choose one of {sorted(VARIANTS)}")
+        known = ", ".join(sorted(VARIANTS))
+        raise ValueError(f"unknown RetinaFace backbone {backbone!r}; choose one of: {known}")
     return VARIANTS[backbone]
 
 
 def build_network(backbone: str) -> RetinaFaceNet:
     """A RetinaFace with random weights for `backbone`; nothing is downloaded."""
     spec = variant(backbone)
-    return RetinaFaceNet(spec.make_body(), spec.stage_channels, spec.out_channels)
+    net = RetinaFaceNet(spec.make_body(), spec.stage_channels, spec.out_channels)
+    if spec.relu_neck:
+        for module in net.modules():
+            if isinstance(module, nn.LeakyReLU):
+                module.negative_slope = 0.0
+    return net

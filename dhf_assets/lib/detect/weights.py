@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import pickle
 import zipfile
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def _is_release_archive(path: Path) -> bool:
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    """Tensors by name, from a .pth or a one-file zip around one; 'state_dict' and prefixes undone."""
+    """Tensors by name from a .pth, or from a one-file zip around one; wrappers undone."""
     if _is_release_archive(path):
         with zipfile.ZipFile(path) as archive:
             source: Path | io.BytesIO = io.BytesIO(archive.read(archive.infolist()[0]))
@@ -72,7 +71,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     loaded = torch.load(source, map_location="cpu", weights_only=True)
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         loaded = loaded["state_dict"]  # training checkpoints wrap the weights
-    if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+    if not isinstance(loaded, dict) or not all(
+        isinstance(value, torch.Tensor) for value in loaded.values()
+    ):
         raise WeightsMismatchError(f"{path} does not hold a state dict (name -> tensor)")
     for prefix in ("module.", "model."):  # DataParallel / Lightning wrappers
         if loaded and all(key.startswith(prefix) for key in loaded):
@@ -88,9 +89,12 @@ def _mismatch_summary(expected: dict[str, torch.Tensor], found: dict[str, torch.
         for key in set(expected) & set(found)
         if found[key].shape != expected[key].shape
     )
+    found_problems = (
+        ("missing keys", missing), ("unexpected keys", unexpected), ("shape mismatches", shapes)
+    )
     parts = [
         f"{len(items)} {label}, e.g. {', '.join(items[:3])}"
-        for label, items in (("missing keys", missing), ("unexpected keys", unexpected), ("shape mismatches", shapes))
+        for label, items in found_problems
         if items
     ]
     return "; ".join(parts)
@@ -103,8 +107,12 @@ def load_weights(net: nn.Module, backbone: str, path: str | Path | None) -> str:
     path = Path(path)
     try:
         state = read_state_dict(path)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile) as error:
-        raise WeightsMismatchError(f"{path} could not be read as RetinaFace {backbone} weights: {error}") from error
+    except WeightsMismatchError:
+        raise
+    except Exception as error:  # torch.load raises many kinds of error on a file that is no pickle
+        raise WeightsMismatchError(
+            f"{path} could not be read as RetinaFace {backbone} weights: {error}"
+        ) from error
     summary = _mismatch_summary(net.state_dict(), state)
     if summary:
         raise WeightsMismatchError(

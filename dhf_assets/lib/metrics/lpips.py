@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -129,7 +130,10 @@ def load_lpips(torch_home: Path | None = None, device: str = "cpu") -> LpipsScor
         torch.hub.set_dir(os.fspath(folder.parent))
         torch.hub.download_url_to_file = _refuse_download
         try:
-            model = LPIPS(reduction="none")
+            with warnings.catch_warnings():
+                # piq still calls vgg16(pretrained=True); torchvision's deprecation notice is noise.
+                warnings.filterwarnings("ignore", category=UserWarning, module="torchvision")
+                model = LPIPS(reduction="none")
         except LpipsUnavailable:
             raise
         except Exception as error:  # a corrupt or mismatched file: report it like a missing one

@@ -1,0 +1,70 @@
+"""RetinaFace input batches: crops of any size resized, normalised and padded into one tensor."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+
+from dhf_assets.lib.detect.network import Variant
+
+ALIGN = 32  # the coarsest feature stride: padded sizes on this grid give whole feature cells
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A network-ready batch and what maps its outputs back to each crop's pixels."""
+
+    tensor: torch.Tensor  # (B, 3, H, W), normalised; padding (right/bottom) is 0 = mean colour
+    scales: tuple[tuple[float, float], ...]  # per image: (x, y) of resized size / original size
+
+    @property
+    def padded_size(self) -> tuple[int, int]:
+        return int(self.tensor.shape[2]), int(self.tensor.shape[3])
+
+
+def plan_batches(images: Sequence[np.ndarray], batch_size: int) -> list[list[int]]:
+    """Indices per forward: crops sorted by area so each batch pads little, then chunked."""
+    order = sorted(range(len(images)), key=lambda i: images[i].shape[0] * images[i].shape[1])
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
+def fit(image: np.ndarray, max_size: int) -> np.ndarray:
+    """Shrink so the longer side is at most max_size, keeping the aspect; never enlarge."""
+    height, width = image.shape[:2]
+    scale = max_size / max(height, width)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)  # INTER_AREA: no aliasing
+
+
+def prepare_batch(
+    images: Sequence[np.ndarray], spec: Variant, max_size: int, device: torch.device
+) -> PreparedBatch:
+    """RGB uint8 crops -> one (B, 3, H, W) tensor on `device`, normalised as `spec` was trained."""
+    resized = [fit(image, max_size) for image in images]
+    height = math.ceil(max(r.shape[0] for r in resized) / ALIGN) * ALIGN
+    width = math.ceil(max(r.shape[1] for r in resized) / ALIGN) * ALIGN
+    mean = torch.tensor(spec.mean, device=device).view(3, 1, 1)
+    std = torch.tensor(spec.std, device=device).view(3, 1, 1)
+    batch = torch.zeros((len(resized), 3, height, width), device=device)
+    for slot, image in enumerate(resized):
+        # torch.from_numpy warns on read-only arrays (np.asarray of a PIL image is one); the
+        # pixels are only read, but copying a read-only crop keeps the warning away.
+        array = image if image.flags.writeable else image.copy()
+        # uint8 goes to the device and is normalised there: 4x less to copy to a GPU.
+        pixels = torch.from_numpy(array).to(device)
+        if spec.bgr:
+            pixels = pixels.flip(-1)
+        pixels = (pixels.permute(2, 0, 1).float() - mean) / std
+        batch[slot, :, : image.shape[0], : image.shape[1]] = pixels
+    scales = tuple(
+        (fitted.shape[1] / original.shape[1], fitted.shape[0] / original.shape[0])
+        for fitted, original in zip(resized, images)
+    )
+    return PreparedBatch(tensor=batch, scales=scales)
