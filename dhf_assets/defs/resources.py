@@ -58,4 +58,6 @@ def store_from_env() -> DhfStore:
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"store": store_from_env()})
+    from dhf_assets.defs.candidates.resources import DetectorsResource
+
+    return dg.Definitions(resources={"store": store_from_env(), "detectors": DetectorsResource()})

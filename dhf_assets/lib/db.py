@@ -71,6 +71,8 @@ class TableWrite:
     columns: Sequence[str]
     rows: Sequence[Sequence[object]]
     match: dict[str, str] = field(default_factory=dict)
+    # When set, nothing is deleted: only rows whose key is not in the table yet are added.
+    append_key: tuple[str, ...] = ()
 
 
 def replace_rows(path: Path, writes: Sequence[TableWrite], timeout_s: float = 120.0) -> None:
@@ -90,21 +92,37 @@ def _apply(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
     if write.table not in TABLES:
         raise ValueError(f"unknown table {write.table!r}")
     # Table and column names come from code (TABLES and the writers), never from data.
+    if write.append_key:
+        _append_new(con, write)
+        return
     if write.match:
         where = " and ".join(f"{column} = ?" for column in write.match)
         con.execute(f"delete from {write.table} where {where}", list(write.match.values()))
     else:
         con.execute(f"delete from {write.table}")
-    columns = ", ".join(write.columns)
-    row_marks = "(" + ", ".join("?" for _ in write.columns) + ")"
+    _insert(con, write.table, write.columns, write.rows)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns_: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    columns = ", ".join(columns_)
+    row_marks = "(" + ", ".join("?" for _ in columns_) + ")"
     # Multi-row VALUES in chunks: 5x faster than executemany, so the file lock is held briefly.
-    for start in range(0, len(write.rows), _INSERT_CHUNK):
-        chunk = write.rows[start : start + _INSERT_CHUNK]
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = rows[start : start + _INSERT_CHUNK]
         values = ", ".join([row_marks] * len(chunk))
-        con.execute(
-            f"insert into {write.table} ({columns}) values {values}",
-            [value for row in chunk for value in row],
-        )
+        con.execute(f"insert into {table} ({columns}) values {values}", [value for row in chunk for value in row])
+
+
+def _append_new(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
+    """Insert the rows whose key is not present yet (an append-only history stays idempotent)."""
+    con.execute(f"create or replace temp table incoming as select {', '.join(write.columns)} from {write.table} limit 0")
+    _insert(con, "incoming", write.columns, write.rows)
+    same_key = " and ".join(f"t.{k} is not distinct from i.{k}" for k in write.append_key)
+    con.execute(
+        f"insert into {write.table} ({', '.join(write.columns)}) select distinct {', '.join('i.' + c for c in write.columns)} "
+        f"from incoming i where not exists (select 1 from {write.table} t where {same_key})"
+    )
+    con.execute("drop table incoming")
 
 
 def query(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0) -> tuple[list[str], list[tuple]]:

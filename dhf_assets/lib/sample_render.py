@@ -13,9 +13,11 @@ from . import sample_shapes as shapes
 from .sample_layout import MuralSpec
 from .voc import render_voc
 
+_LAUGHS = "".join(
+    f'  <!ENTITY lol{k} "{("&lol%s;" % (k - 1 if k > 1 else "")) * 10}">\n' for k in range(1, 10)
+)
 BILLION_LAUGHS = (
-    '<?xml version="1.0"?>\n<!DOCTYPE annotation [\n  <!ENTITY lol "lol">\n'
-    + "".join(f'  <!ENTITY lol{k} "{("&lol" + (str(k - 1) if k > 1 else "") + ";") * 10}">\n' for k in range(1, 10))
+    '<?xml version="1.0"?>\n<!DOCTYPE annotation [\n  <!ENTITY lol "lol">\n' + _LAUGHS
     + "]>\n<annotation>\n  <size><width>900</width><height>640</height><depth>3</depth></size>\n"
     "  <object><name>&lol9;</name><pose>Frontal</pose>\n"
     "    <bndbox><xmin>361</xmin><ymin>151</ymin><xmax>540</xmax><ymax>410</ymax></bndbox>\n"
@@ -76,7 +78,8 @@ def paint_mural(spec: MuralSpec, grain: float = 5.0) -> Image.Image:
         if fig.draw and fig.kind in ("face", "cat"):
             head = paint.painted_head(fig.source, fig.width, fig.height, fig.flip, rng)
             canvas.alpha_composite(head, dest=(fig.x, fig.y))
-    canvas.alpha_composite(paint.crack_layer(rng, spec.width, spec.height, max(4, spec.width * spec.height // 120_000)))
+    cracks = max(4, spec.width * spec.height // 120_000)
+    canvas.alpha_composite(paint.crack_layer(rng, spec.width, spec.height, cracks))
     return paint.finish(canvas, rng, grain)
 
 
@@ -101,7 +104,9 @@ def voc_objects(spec: MuralSpec) -> list[dict[str, object]]:
         if fig.name is None:
             continue
         xmin, ymin, xmax, ymax = fig.voc_coords()
-        objects.append({"name": fig.name, "pose": fig.pose, "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax})
+        objects.append(
+            {"name": fig.name, "pose": fig.pose, "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax}
+        )
     return objects
 
 

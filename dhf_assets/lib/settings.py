@@ -18,6 +18,15 @@ DEFAULTS: dict[str, str] = {
     # Murals of 42 MP are normal (8447x4946); refuse anything above this many pixels.
     "DHF_MAX_MURAL_PIXELS": "250000000",
     "DHF_PNG_COMPRESS_LEVEL": "1",
+    "DHF_DEVICE": "cpu",
+    "DHF_DETECTORS": "mtcnn,retinaface",
+    "DHF_RETINAFACE_BACKBONE": "resnet50",
+    "DHF_RETINAFACE_WEIGHTS": "",
+    "DHF_DETECT_BATCH": "16",
+    "DHF_CANDIDATE_THRESHOLD": "0.9",
+    "DHF_CANDIDATE_RULE": "any",
+    # "off" or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto".
+    "DHF_AUTO_ACCEPT": "off",
 }
 
 
@@ -28,6 +37,12 @@ def setting(name: str) -> str:
     """The value of an environment setting, or its default."""
     value = os.environ.get(name, "").strip()
     return value or DEFAULTS[name]
+
+
+def path_or_empty(name: str) -> str:
+    """An absolute path for a set path variable, or "" when it is unset."""
+    value = setting(name)
+    return str(Path(value).expanduser().resolve()) if value else ""
 
 
 def path_setting(name: str) -> Path:

@@ -32,4 +32,42 @@ TABLES: dict[str, str] = {
             cave_id varchar not null, stage varchar not null, file varchar not null,
             item varchar not null, reason varchar not null, severity varchar not null
         )""",
+    "face_candidates": """
+        create table if not exists face_candidates (
+            face_id varchar not null, cave_id varchar not null, status varchar not null,
+            reason varchar, best_score double, best_detector varchar, threshold double not null,
+            rule varchar not null, detectors varchar not null
+        )""",
+    "face_detections": """
+        create table if not exists face_detections (
+            face_id varchar not null, cave_id varchar not null, detector varchar not null,
+            weights_id varchar, n_faces integer, score double, box double[], landmarks double[]
+        )""",
+    "review_history": """
+        create table if not exists review_history (
+            face_id varchar not null, cave_id varchar not null, decision varchar not null,
+            subset varchar, tags varchar[], reviewer varchar not null,
+            reviewed_at timestamptz not null, source_row integer, source_sha256 varchar,
+            recorded_at timestamptz not null
+        )""",
+    "face_reviews": """
+        create table if not exists face_reviews (
+            face_id varchar not null, cave_id varchar not null, decision varchar not null,
+            subset varchar, tags varchar[], reviewer varchar not null, reviewed_at timestamptz,
+            crop_status varchar not null, override boolean not null
+        )""",
+    "review_queue": """
+        create table if not exists review_queue (
+            face_id varchar not null, cave_id varchar not null, rank integer not null,
+            best_score double, best_detector varchar
+        )""",
+    "subset_3k": """
+        create table if not exists subset_3k (
+            face_id varchar not null, cave_id varchar not null, reviewer varchar not null
+        )""",
+    "subset_500": """
+        create table if not exists subset_500 (
+            face_id varchar not null, cave_id varchar not null, tags varchar[] not null,
+            reviewer varchar not null
+        )""",
 }

@@ -98,11 +98,11 @@ def test_weights_of_another_backbone_are_refused(
     random_resnet_state: dict[str, torch.Tensor], tmp_path: Path
 ) -> None:
     mobilenet = shared_path("weights", "retinaface_mobilenet0.25_fd1mb.pth")
-    with pytest.raises(WeightsMismatchError, match=r"resnet50.*missing keys") as raised:
+    with pytest.raises(WeightsMismatchError, match=r"resnet50 network \(it looks like mobilenet0.25 weights\).*missing keys") as raised:
         build_retinaface("resnet50", mobilenet)
     assert str(mobilenet) in str(raised.value)
     resnet = write_weights(random_resnet_state, tmp_path, "plain")
-    with pytest.raises(WeightsMismatchError, match="mobilenet0.25") as raised:
+    with pytest.raises(WeightsMismatchError, match="mobilenet0.25 network \\(it looks like resnet50 weights\\)") as raised:
         build_retinaface("mobilenet0.25", resnet)
     assert str(resnet) in str(raised.value)
 

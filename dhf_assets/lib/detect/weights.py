@@ -14,6 +14,9 @@ from dhf_assets.lib.detect.types import WeightsMissingError
 
 ENV_VAR = "DHF_RETINAFACE_WEIGHTS"
 
+# A key only each backbone's body has: names the backbone a mismatched file was made for.
+_BODY_MARKERS = {"resnet50": "body.layer1.", "mobilenet0.25": "body.stage1."}
+
 # Where each backbone's weights come from. The ResNet-50 asset is the one retinaface-pytorch 0.0.8
 # names in retinaface/pre_trained_models.py (its get_model downloads it, which cannot work here).
 SOURCES = {
@@ -34,11 +37,11 @@ class WeightsMismatchError(ValueError):
 
 
 def missing_weights_message(backbone: str, path: str | Path | None) -> str:
-    where = "no weights path was given" if path is None else f"{path} does not exist"
+    where = "no weights path was given" if path is None else f"{path} is not a file"
     return (
         f"RetinaFace {backbone} weights are missing: {where}. Download {SOURCES[backbone]}, "
         f"put it outside the repository (for example in ../shared/weights/) and set {ENV_VAR} "
-        f"to its absolute path. This machine cannot download it for you."
+        f"to its absolute path. Nothing is downloaded automatically."
     )
 
 
@@ -115,9 +118,14 @@ def load_weights(net: nn.Module, backbone: str, path: str | Path | None) -> str:
         ) from error
     summary = _mismatch_summary(net.state_dict(), state)
     if summary:
+        others = [
+            name
+            for name, marker in _BODY_MARKERS.items()
+            if name != backbone and any(key.startswith(marker) for key in state)
+        ]
+        hint = f"it looks like {others[0]} weights" if others else "is it another network's file?"
         raise WeightsMismatchError(
-            f"{path} does not match the RetinaFace {backbone} network: {summary}. "
-            f"Is it the weights file of another backbone?"
+            f"{path} does not match the RetinaFace {backbone} network ({hint}): {summary}"
         )
     net.load_state_dict(state, strict=True)
     return f"{backbone}:{short_sha256(path)}"

@@ -18,7 +18,7 @@ The comparison, fixed here:
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from PIL import Image
@@ -27,6 +27,9 @@ from dhf_assets.lib.metrics.lpips import MIN_SIDE as LPIPS_MIN_SIDE
 from dhf_assets.lib.metrics.lpips import TOO_SMALL_REASON as LPIPS_TOO_SMALL_REASON
 from dhf_assets.lib.metrics.lpips import LpipsScorer
 from dhf_assets.lib.torch_compat import ensure_torchvision
+
+if TYPE_CHECKING:  # torch is imported lazily so that importing this package stays light
+    import torch
 
 Box = tuple[float, float, float, float]
 
@@ -61,15 +64,16 @@ def aligned_pair(
     original: Image.Image, processed: Image.Image, content_box: Box | None = None
 ) -> tuple[Image.Image, Image.Image]:
     """(original, processed) as RGB at the original's size, padding removed: the compared pair."""
-    reference = original.convert("RGB")
-    source = processed.convert("RGB")
+    # convert() copies even when the mode already matches: skip it for RGB inputs.
+    reference = original if original.mode == "RGB" else original.convert("RGB")
+    source = processed if processed.mode == "RGB" else processed.convert("RGB")
     box = content_box if content_box is not None else (0.0, 0.0, float(source.width), float(source.height))
     # Resizing with `box` crops and resamples in one pass, so fractional boxes stay exact.
     restored = source.resize(reference.size, Image.Resampling.LANCZOS, box=box)
     return reference, restored
 
 
-def to_tensor(image: Image.Image):
+def to_tensor(image: Image.Image) -> torch.Tensor:
     """(1, 3, H, W) float32 tensor in [0, 1] of an RGB image."""
     import torch
 
@@ -77,7 +81,7 @@ def to_tensor(image: Image.Image):
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous()
 
 
-def fidelity_from_tensors(x, y, lpips: LpipsScorer | None = None) -> Fidelity:
+def fidelity_from_tensors(x: torch.Tensor, y: torch.Tensor, lpips: LpipsScorer | None = None) -> Fidelity:
     """PSNR/SSIM/LPIPS of aligned (1, 3, H, W) tensors in [0, 1] (the rules of this module)."""
     ensure_torchvision()  # piq imports torchvision
     import piq

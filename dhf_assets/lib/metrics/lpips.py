@@ -17,11 +17,16 @@ import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from dhf_assets.lib.torch_compat import ensure_torchvision
+
+if TYPE_CHECKING:  # torch and piq are imported lazily so that importing this package stays light
+    import torch
+    from piq import LPIPS
 
 LPIPS_FALLBACK_URL = (
     "https://github.com/photosynthesis-team/photosynthesis.metrics/releases/download/v0.4.0/lpips_weights.pt"
@@ -54,7 +59,7 @@ def _refuse_download(url: str, dst: str, *args: object, **kwargs: object) -> Non
     raise LpipsUnavailable(f"LPIPS tried to download {url} to {dst}; this build must stay offline")
 
 
-def _to_batch(images: Sequence[Image.Image]):
+def _to_batch(images: Sequence[Image.Image]) -> torch.Tensor:
     import torch
 
     arrays = [np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0 for image in images]
@@ -64,12 +69,12 @@ def _to_batch(images: Sequence[Image.Image]):
 class LpipsScorer:
     """A loaded piq LPIPS (reduction "none") with helpers for PIL pairs and batches."""
 
-    def __init__(self, model, device: str = "cpu", batch_size: int = 8) -> None:
+    def __init__(self, model: LPIPS, device: str = "cpu", batch_size: int = 8) -> None:
         self.model = model
         self.device = device
         self.batch_size = batch_size
 
-    def score_tensors(self, x, y) -> list[float]:
+    def score_tensors(self, x: torch.Tensor, y: torch.Tensor) -> list[float]:
         """LPIPS of aligned (N, 3, H, W) tensors in [0, 1]; one value per pair."""
         import torch
 

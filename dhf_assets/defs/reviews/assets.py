@@ -1,0 +1,70 @@
+"""The expert review loop: decisions from review files, the 3k and 500 subsets, and the queue."""
+
+import dagster as dg
+from pydantic import Field
+
+from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, REVIEW_COLUMNS, review_state
+from dhf_assets.lib.settings import setting
+
+
+class ReviewConfig(dg.Config):
+    auto_accept: str = Field(
+        default=setting("DHF_AUTO_ACCEPT"),
+        description='"off", or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto"',
+    )
+
+    def min_score(self) -> float | None:
+        return None if self.auto_accept.strip().lower() in ("", "off", "false", "0") else float(self.auto_accept)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("face_reviews", deps=["face_candidates"], description="The current expert decision per face (latest wins), with overrides of dropped crops marked.", kinds={"duckdb"}),
+        dg.AssetSpec("subset_3k", deps=["face_reviews"], description="Faces accepted into the 3k subset (intact faces).", kinds={"duckdb"}),
+        dg.AssetSpec("subset_500", deps=["face_reviews"], description="Faces accepted into the 500 subset, with their tags.", kinds={"duckdb"}),
+    ],
+    partitions_def=caves_partitions,
+    group_name="reviews",
+)
+def face_reviews(context: dg.AssetExecutionContext, config: ReviewConfig, store: DhfStore):
+    cave_id = context.partition_key
+    history = store.query(f"select {', '.join(HISTORY_COLUMNS)} from review_history where cave_id = ?", [cave_id])
+    candidates = {face_id: (status, score) for face_id, status, score in store.query(
+        "select face_id, status, best_score from face_candidates where cave_id = ?", [cave_id])}
+    state = review_state(cave_id, store.archive / "reviews" / f"{cave_id}.csv", history, candidates, config.min_score())
+    store.replace([
+        TableWrite("review_history", HISTORY_COLUMNS, state.new_history, append_key=HISTORY_KEY),
+        TableWrite("face_reviews", REVIEW_COLUMNS, state.reviews, {"cave_id": cave_id}),
+        TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), state.subset_3k, {"cave_id": cave_id}),
+        TableWrite("subset_500", ("face_id", "cave_id", "tags", "reviewer"), state.subset_500, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in state.problems],
+                   {"cave_id": cave_id, "stage": "review"}),
+    ])
+    overrides = sum(row[-1] for row in state.reviews)
+    yield dg.MaterializeResult(asset_key="face_reviews", metadata={
+        "dagster/row_count": len(state.reviews), "new_history_rows": len(state.new_history),
+        "auto_accepted": state.auto_accepted, "overrides": overrides, "problems": len(state.problems),
+    })
+    yield dg.MaterializeResult(asset_key="subset_3k", metadata={"dagster/row_count": len(state.subset_3k)})
+    yield dg.MaterializeResult(asset_key="subset_500", metadata={"dagster/row_count": len(state.subset_500)})
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["face_candidates", "face_reviews"], group_name="reviews", kinds={"duckdb"})
+def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
+    """Candidates of the cave without a decision yet, best score first."""
+    cave_id = context.partition_key
+    rows = store.query(
+        """select c.face_id, c.cave_id, row_number() over (order by c.best_score desc nulls last, c.face_id),
+                  c.best_score, c.best_detector
+           from face_candidates c
+           where c.cave_id = ? and c.status = 'candidate'
+             and not exists (select 1 from face_reviews r where r.face_id = c.face_id and r.cave_id = c.cave_id)
+           order by 3""",
+        [cave_id],
+    )
+    store.replace([TableWrite("review_queue", ("face_id", "cave_id", "rank", "best_score", "best_detector"), rows, {"cave_id": cave_id})])
+    return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
