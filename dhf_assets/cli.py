@@ -59,11 +59,24 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from dhf_assets.lib.review_export import export_review_sheet
+
+    paths = Paths.from_env()
+    page, count = export_review_sheet(paths.duckdb, paths.output, args.cave, args.include_dropped)
+    print(f"contact sheet with {count} face(s): {page}")
+    print(f"pre-filled review file: {page.parent / 'review_template.csv'}")
+    print(f"fill in decision/subset/tags/reviewer/reviewed_at, then save it as {paths.archive / 'reviews' / (args.cave + '.csv')}")
+    return 0
+
+
 DEMO_QUERIES = (
     "select cave_id, count(*) as faces from faces group by cave_id order by cave_id",
     "select stage, severity, file, reason from quarantine order by cave_id, stage, file",
-    "select f.face_id, f.width, f.height, v.name as identity from faces f "
-    "left join vocabulary v on v.attribute = 'identity' and v.code = f.identity limit 10",
+    "select cave_id, status, count(*) as crops, round(avg(best_score), 3) as mean_score from face_candidates group by all order by all",
+    "select cave_id, (select count(*) from subset_3k s where s.cave_id = c.cave_id) as in_3k, "
+    "(select count(*) from subset_500 s where s.cave_id = c.cave_id) as in_500, "
+    "(select count(*) from review_queue q where q.cave_id = c.cave_id) as queued from caves c order by cave_id",
 )
 
 
@@ -81,6 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nResults:")
     print("\n".join(f"  {line}" for line in paths.as_lines()))
     print(f"  crops under {paths.output / 'crops'}")
+    print("  contact sheet of a cave's review queue: .venv/bin/dhf review export --cave <ID>")
     print("\nTry:")
     print("\n".join(f'  .venv/bin/dhf sql "{query}"' for query in DEMO_QUERIES))
     print("  make ui   # then open http://127.0.0.1:3000")
@@ -100,6 +114,11 @@ def parser() -> argparse.ArgumentParser:
     sql.set_defaults(run=cmd_sql)
     paths = commands.add_parser("paths", help="print the paths in use (name=value)")
     paths.set_defaults(run=cmd_paths)
+    review = commands.add_parser("review", help="the expert review loop").add_subparsers(dest="action", required=True)
+    export = review.add_parser("export", help="contact sheet + pre-filled CSV of a cave's review queue")
+    export.add_argument("--cave", required=True, metavar="ID")
+    export.add_argument("--include-dropped", action="store_true", help="also show dropped crops (to rescue them)")
+    export.set_defaults(run=cmd_review_export)
     demo = commands.add_parser("demo", help="write the sample archive, build it, print what to try")
     demo.set_defaults(run=cmd_demo)
     sample = commands.add_parser("sample", help="write the bundled sample archive")

@@ -49,7 +49,7 @@ class SampleBadFile:
     cave_id: str
     mural_id: str
     item: str | None = None  # "object N" for one box of an XML, None for the whole file
-    severity: str = "error"  # "warning" for size_mismatch (the mural is still cropped)
+    severity: str = "error"  # warning: size_mismatch (still cropped); info: image_without_xml (no faces yet)
     detail: str = ""  # the offending value, where there is one
 
 
@@ -109,7 +109,8 @@ def _mural_problems(spec: MuralSpec) -> list[SampleBadFile]:
         "duplicate_mural_id": len(spec.formats) > 1 and [f"{folder}.{fmt}" for fmt in spec.formats],
     }
     return [
-        SampleBadFile(path, category, spec.cave_id, spec.mural_id)
+        SampleBadFile(path, category, spec.cave_id, spec.mural_id,
+                      severity="info" if category == "image_without_xml" else "error")
         for category, paths in found.items()
         for path in paths or []
     ]

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from .sample_paint import head_aspect
 
-# Categories of deliberately bad input, one quarantine row each (size_mismatch is a warning).
+# Categories of deliberately bad input, one quarantine row each (size_mismatch is a warning,
+# image_without_xml an info row: a mural not annotated yet).
 CATEGORIES: dict[str, str] = {
     "truncated_image": "an image file whose data is cut short",
     "not_an_image": "a file with an image extension that is no image",

@@ -23,3 +23,17 @@ def test_new_caves_become_partitions_with_a_run_each(store, instance):
     write_caves(store.archive, [("A1", "MC", "FD", "IDRS"), ("B2", "YC", "HT", "DS"), ("C3", "MC", "SU", "CPS")])
     third = evaluate(instance, store, cursor=again.cursor)
     assert sorted((r.job_name, r.partition_key) for r in third.run_requests) == [("catalog_job", None), ("cave_job", "C3")]
+
+
+def test_a_changed_review_file_requests_a_run_for_that_cave_only(store, instance):
+    two_cave_archive(store.archive)
+    first = evaluate(instance, store)
+    instance.add_dynamic_partitions(CAVES_PARTITION, ["A1", "B2"])
+    reviews = store.archive / "reviews"
+    reviews.mkdir()
+    (reviews / "B2.csv").write_text("face_id,decision,subset,tags,reviewer,reviewed_at\n")
+    second = evaluate(instance, store, cursor=first.cursor)
+    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [("cave_job", "B2")]
+    assert evaluate(instance, store, cursor=second.cursor).run_requests == []
+    (reviews / "B2.csv").write_text("face_id,decision,subset,tags,reviewer,reviewed_at\nx,reject,,,me,2026-01-01\n")
+    assert [r.partition_key for r in evaluate(instance, store, cursor=second.cursor).run_requests] == ["B2"]
