@@ -10,7 +10,7 @@ pipeline forms (MTCNN: facenet's `MTCNN.detect` on each equal-shape group; Retin
 and the fastest kept (the CPU is shared). The last line is the worst pipeline/bound over all
 configurations.
 
-    .venv/bin/python bench/detect.py [--device cuda] [--quick] [--crops 60] [--repeats 3]
+    .venv/bin/python bench/detect.py [--device cuda] [--quick] [--crops 60] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -92,15 +92,15 @@ def retinaface_sides(batch: int, device: str, crops: list[np.ndarray]) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--quick", action="store_true", help="20 crops, batch sizes 1 and 8, 2 repeats")
+    parser.add_argument("--quick", action="store_true", help="20 crops, batch sizes 1 and 8, 3 repeats")
     parser.add_argument("--crops", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
-    count, repeats, sizes = (20, 2, (1, 8)) if args.quick else (args.crops, args.repeats, (1, 8, 32))
+    count, repeats, sizes = (20, 3, (1, 8)) if args.quick else (args.crops, args.repeats, (1, 8, 32))
     crops = make_crops(count)
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     areas = [c.shape[0] * c.shape[1] for c in crops]
