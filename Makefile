@@ -26,6 +26,8 @@ install: $(STAMP)
 # The sample has no reviewers: candidates scoring at least this join 3k as reviewer "auto"
 # (off by default elsewhere); the rest wait in the review queue.
 demo ui: export DHF_AUTO_ACCEPT ?= 0.9995
+# No GPU or Stable Diffusion weights are assumed: the sample standardizes with the Lanczos backend.
+demo ui: export DHF_UPSCALER ?= lanczos
 
 demo: install
 	$(VENV)/bin/dhf demo

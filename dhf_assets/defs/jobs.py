@@ -7,7 +7,7 @@ from dhf_assets.defs.partitions import caves_partitions
 
 CATALOG_GROUPS = ("catalog",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
-PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews")
+PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale")
 
 catalog_job = dg.define_asset_job(
     "catalog_job",
@@ -20,6 +20,6 @@ cave_job = dg.define_asset_job(
     "cave_job",
     selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
     partitions_def=caves_partitions,
-    description="Build one cave: murals, faces, candidates, reviews and its quarantine report.",
+    description="Build one cave: murals, faces, candidates, reviews, upscaled images and its quarantine report.",
     hooks=PROGRESS_HOOKS,
 )

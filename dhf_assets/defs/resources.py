@@ -59,5 +59,8 @@ def store_from_env() -> DhfStore:
 @dg.definitions
 def resources() -> dg.Definitions:
     from dhf_assets.defs.candidates.resources import DetectorsResource
+    from dhf_assets.defs.upscale.resources import UpscalerResource
 
-    return dg.Definitions(resources={"store": store_from_env(), "detectors": DetectorsResource()})
+    return dg.Definitions(resources={
+        "store": store_from_env(), "detectors": DetectorsResource(), "upscaler": UpscalerResource(),
+    })

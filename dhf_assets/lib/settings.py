@@ -27,6 +27,15 @@ DEFAULTS: dict[str, str] = {
     "DHF_CANDIDATE_RULE": "any",
     # "off" or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto".
     "DHF_AUTO_ACCEPT": "off",
+    # The paper's method; machines without a GPU or weights set "lanczos" (the sample does).
+    "DHF_UPSCALER": "sd_x4",
+    "DHF_SD_UPSCALER_PATH": "",
+    "DHF_SD_STEPS": "75",
+    "DHF_SD_GUIDANCE": "9.0",
+    "DHF_SD_NOISE_LEVEL": "20",
+    "DHF_SD_SEED": "0",
+    "DHF_SD_PROMPT": "A high-quality detailed image",
+    "DHF_UPSCALE_BATCH": "4",
 }
 
 

@@ -70,4 +70,13 @@ TABLES: dict[str, str] = {
             face_id varchar not null, cave_id varchar not null, tags varchar[] not null,
             reviewer varchar not null
         )""",
+    "upscaled_faces": """
+        create table if not exists upscaled_faces (
+            face_id varchar not null, cave_id varchar not null, tier varchar not null,
+            source_width integer not null, source_height integer not null, square_method varchar not null,
+            padding integer[] not null, content_box double[] not null, backend varchar not null,
+            model_id varchar, device varchar, dtype varchar, steps integer, guidance double,
+            noise_level integer, seed bigint, stage_seeds bigint[], prompt varchar,
+            seconds double not null, image_path varchar not null, sha256 varchar not null
+        )""",
 }

@@ -98,7 +98,8 @@ class SdX4Upscaler:
         self._embeds: tuple[Any, Any] | None = None
         if pipeline is not None:  # a pipeline built in memory (the bench's full-size random one)
             self.weights_dir, self.model_id = None, f"in-memory:{type(pipeline.unet).__name__}"
-            self._pipe = self._prepare(pipeline.to(dtype=self.dtype))
+            same = pipeline.unet.dtype == self.dtype  # casting again only makes diffusers warn
+            self._pipe = self._prepare(pipeline if same else pipeline.to(dtype=self.dtype))
         else:
             self.weights_dir, self.model_id = resolve_weights(source, cache_dir)
 

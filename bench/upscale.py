@@ -1,0 +1,193 @@
+"""Upscaling throughput per tier and backend, and sd_x4's cost against bare UNet + VAE calls.
+
+Workload: `--per-tier` random crops per tier (two_stage 48x56, one_stage 300x280, downsample
+700x650) through `standardize` with each backend, after one untimed warm-up pass.
+Lower bound for sd_x4: for every pipeline call the run made (batch, side), the same number of UNet
+forwards on the same shapes (doubled batch under guidance) plus one VAE decode with the same tiling,
+on the same modules, with no tokenizing, scheduling, image conversion, padding or resizing.
+ratio = sd_x4 seconds of the model tiers / lower bound. On a CPU the tiny pipeline gives the ratio
+and one full-size UNet step is timed as an absolute figure; `--device cuda --full` runs the real
+architecture with random weights in float16 (20 and 75 steps, batches 1 and 8) with peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from dhf_assets.lib.upscale import Crop, LanczosUpscaler, SdX4Upscaler, Upscaler, standardize  # noqa: E402
+
+TIER_SIZES = {"two_stage": (48, 56), "one_stage": (300, 280), "downsample": (700, 650)}
+MODEL_TIERS = ("two_stage", "one_stage")
+
+
+class Recording:
+    """Delegates to an upscaler and records each call's (batch, side, seconds)."""
+
+    def __init__(self, inner: Upscaler) -> None:
+        self.inner, self.backend, self.model_id = inner, inner.backend, inner.model_id
+        self.calls: list[tuple[int, int, float]] = []
+
+    def upscale_x4(self, images: list[Image.Image], keys: Sequence[str] | None = None) -> list[Image.Image]:
+        started = time.perf_counter()
+        result = self.inner.upscale_x4(images, keys)
+        self.calls.append((len(images), images[0].width, time.perf_counter() - started))
+        return result
+
+    def seed_for(self, key: str) -> int | None:
+        return self.inner.seed_for(key)
+
+    def settings(self) -> dict[str, Any]:
+        return self.inner.settings()
+
+
+def crops(tier: str, count: int) -> list[Crop]:
+    width, height = TIER_SIZES[tier]
+    rng = np.random.default_rng(len(tier))
+    return [Crop(f"{tier}-{i}", Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))) for i in range(count)]
+
+
+def run_tiers(upscaler: Upscaler, tiers: Sequence[str], count: int, batch: int) -> dict[str, float]:
+    seconds = {}
+    for tier in tiers:
+        started = time.perf_counter()
+        standardize(crops(tier, count), upscaler, batch_size=batch)
+        seconds[tier] = time.perf_counter() - started
+    return seconds
+
+
+def sync(device: Any) -> None:
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def bare_seconds(upscaler: SdX4Upscaler, batch: int, side: int) -> float:
+    """The lower bound for one pipeline call: UNet forwards and one VAE decode, nothing else."""
+    import torch
+
+    pipe, device, dtype = upscaler.pipeline, upscaler.device, upscaler.dtype
+    negative, positive = upscaler.prompt_embeddings()
+    guided = upscaler.guidance > 1.0
+    embeds = torch.cat([negative.repeat(batch, 1, 1), positive.repeat(batch, 1, 1)]) if guided else positive.repeat(batch, 1, 1)
+    rows = embeds.shape[0]
+    sample = torch.randn(rows, 7, side, side, device=device, dtype=dtype)
+    labels = torch.full((rows,), upscaler.noise_level, device=device, dtype=torch.long)
+    pipe.scheduler.set_timesteps(upscaler.steps, device=device)
+    # The pipeline decodes in float32 when the VAE asks for it; cast outside the timed part.
+    upcast = dtype == torch.float16 and pipe.vae.config.force_upcast
+    vae_dtype = torch.float32 if upcast else dtype
+    latents = torch.randn(batch, 4, side, side, device=device, dtype=vae_dtype) / pipe.vae.config.scaling_factor
+    if upcast:
+        pipe.vae.to(dtype=vae_dtype)
+    with torch.inference_mode():
+        sync(device)
+        started = time.perf_counter()
+        for step in pipe.scheduler.timesteps:
+            pipe.unet(sample, step, encoder_hidden_states=embeds, class_labels=labels, return_dict=False)
+        pipe.vae.decode(latents, return_dict=False)
+        sync(device)
+        elapsed = time.perf_counter() - started
+    if upcast:
+        pipe.vae.to(dtype=dtype)
+    return elapsed
+
+
+def compare(upscaler: SdX4Upscaler, tiers: Sequence[str], count: int, batch: int, label: str) -> tuple[float, float]:
+    """(sd_x4 seconds, lower-bound seconds) for the model tiers."""
+    upscaler.prompt_embeddings()  # load the pipeline and encode the prompt outside the timing
+    if upscaler.device.type == "cuda":  # kernel selection per shape, with one cheap step
+        warm = SdX4Upscaler(device=str(upscaler.device), steps=1, pipeline=upscaler.pipeline,
+                            attention_slicing=upscaler.attention_slicing)
+        run_tiers(warm, tiers, count, batch)
+    recording = Recording(upscaler)
+    seconds = run_tiers(recording, tiers, count, batch)
+    shapes = [(b, side) for b, side, _ in recording.calls]
+    bare = sum(bare_seconds(upscaler, b, side) for b, side in shapes)  # shapes already warm
+    in_calls = sum(call for _, _, call in recording.calls)
+    total = sum(seconds[t] for t in tiers if t in MODEL_TIERS)
+    for tier, elapsed in seconds.items():
+        print(f"  sd_x4 {label} {tier:<10} {count / elapsed:8.3f} img/s  {elapsed / count:8.3f} s/img")
+    print(f"  sd_x4 {label}: model tiers {total:.2f} s, of which pipeline calls {in_calls:.2f} s; "
+          f"lower bound {bare:.2f} s over calls (batch, side) {shapes}")
+    return total, bare
+
+
+def full_step_cpu() -> None:
+    import torch
+
+    from dhf_assets.lib.upscale.full_size import build_full_size_unet_vae
+
+    unet, _ = build_full_size_unet_vae("cpu")
+    sample, embeds = torch.randn(2, 7, 128, 128), torch.randn(2, 77, 1024)
+    with torch.inference_mode():
+        started = time.perf_counter()
+        unet(sample, 500, encoder_hidden_states=embeds, class_labels=torch.tensor([20, 20]), return_dict=False)
+        step = time.perf_counter() - started
+    print(f"full-size UNet, one step, 128x128 latent (a 128->512 upscale), guided batch 2, float32 CPU: "
+          f"{step:.2f} s (75 steps: {75 * step / 60:.1f} min per image, before the VAE decode)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--full", action="store_true", help="real architecture, random weights")
+    parser.add_argument("--per-tier", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=4, help="tiny pipeline's steps")
+    parser.add_argument("--no-slicing", action="store_true", help="disable attention slicing")
+    parser.add_argument("--skip-full-step", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads; one is steady on a shared host")
+    args = parser.parse_args()
+    if args.device == "cpu" and args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)  # two threads on a busy 2-core host stall each other
+    tiers = list(TIER_SIZES)
+    print(f"workload: {args.per_tier} crops per tier {TIER_SIZES}, batch {args.batch_size}, device {args.device}")
+    print("lower bound: the same UNet forwards and one VAE decode per pipeline call, same shapes and modules")
+    for tier, elapsed in run_tiers(LanczosUpscaler(), tiers, args.per_tier, args.batch_size).items():
+        print(f"  lanczos {tier:<10} {args.per_tier / elapsed:8.1f} img/s")
+    slicing = not args.no_slicing
+    totals = [0.0, 0.0]
+    if args.full:
+        import torch
+
+        from dhf_assets.lib.upscale.full_size import build_full_size_pipeline
+
+        dtype = torch.float16 if args.device == "cuda" else torch.float32
+        pipe = build_full_size_pipeline(args.device, dtype)
+        for steps in (20, 75):
+            for batch in (1, 8):
+                upscaler = SdX4Upscaler(device=args.device, steps=steps, pipeline=pipe, attention_slicing=slicing)
+                if args.device == "cuda":
+                    torch.cuda.reset_peak_memory_stats()
+                pipeline_s, bare_s = compare(upscaler, ["one_stage"], batch, batch, f"full steps={steps} batch={batch}")
+                peak = torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else float("nan")
+                print(f"    ratio {pipeline_s / bare_s:.3f}, peak GPU memory {peak:.1f} GiB")
+                totals = [totals[0] + pipeline_s, totals[1] + bare_s]
+    else:
+        from dhf_assets.lib.upscale.tiny import save_tiny_pipeline
+
+        with tempfile.TemporaryDirectory(prefix="dhf_tiny_x4_") as folder:
+            weights = save_tiny_pipeline(Path(folder) / "tiny")
+            upscaler = SdX4Upscaler(weights, device=args.device, steps=args.steps, attention_slicing=slicing)
+            totals = list(compare(upscaler, tiers, args.per_tier, args.batch_size, f"tiny steps={args.steps}"))
+        if args.device == "cpu" and not args.skip_full_step:
+            full_step_cpu()
+    print(f"sd_x4 {totals[0]:.2f} s against the bare UNet + VAE lower bound {totals[1]:.2f} s")
+    print(f"ratio={totals[0] / totals[1]:.3f} goal=1.15")
+
+
+if __name__ == "__main__":
+    main()

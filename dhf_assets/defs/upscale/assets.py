@@ -1,0 +1,60 @@
+"""Upscaled images: the 3k subset standardized to exactly 512x512 by the paper's tiered super-resolution."""
+
+from collections import Counter
+
+import dagster as dg
+
+from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
+from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.files import remove_stale_files
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
+from dhf_assets.lib.upscale import WeightsMissingError
+
+# On Kubernetes the step's pod asks for one GPU (dagster-k8s reads this tag).
+GPU_OP_TAGS = {"dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}}
+
+
+@dg.asset(
+    partitions_def=caves_partitions,
+    deps=["subset_3k", "faces"],
+    group_name="upscale",
+    kinds={"pytorch", "png"},
+    pool="gpu",
+    op_tags=GPU_OP_TAGS,
+    code_version=upscale_code_version(),
+)
+def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
+    """Every 3k face of the cave as a 512x512 RGB PNG through its tier (two_stage, one_stage, downsample)."""
+    cave_id = context.partition_key
+    sources = [Source(face_id, store.output / path) for face_id, path in store.query(
+        """select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)
+           where s.cave_id = ? order by f.face_id""", [cave_id])]
+    try:
+        model = upscaler.upscaler()
+    except WeightsMissingError as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    rows, problems = [], []
+    for chunk_rows, chunk_problems in standardize_cave(
+        cave_id, sources, model, store.output, upscaler.batch_size, compress_level=store.png_compress_level
+    ):
+        rows += chunk_rows
+        problems += chunk_problems
+    store.replace([
+        TableWrite("upscaled_faces", UPSCALED_COLUMNS, rows, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
+                   {"cave_id": cave_id, "stage": "upscale"}),
+    ])
+    kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
+    remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
+    seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows]
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows),
+        "images_per_tier": dg.MetadataValue.json(dict(sorted(Counter(row[2] for row in rows).items()))),
+        "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
+        "backend": model.settings()["backend"],
+        "model_id": str(model.settings().get("model_id")),
+        "quarantined": len(problems),
+    })
