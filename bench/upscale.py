@@ -53,7 +53,8 @@ class Recording:
 def crops(tier: str, count: int) -> list[Crop]:
     width, height = TIER_SIZES[tier]
     rng = np.random.default_rng(len(tier))
-    return [Crop(f"{tier}-{i}", Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))) for i in range(count)]
+    arrays = [rng.integers(0, 256, (height, width, 3), dtype=np.uint8) for _ in range(count)]
+    return [Crop(f"{tier}-{i}", Image.fromarray(pixels)) for i, pixels in enumerate(arrays)]
 
 
 def run_tiers(upscaler: Upscaler, tiers: Sequence[str], count: int, batch: int) -> dict[str, float]:
@@ -79,7 +80,9 @@ def bare_seconds(upscaler: SdX4Upscaler, batch: int, side: int) -> float:
     pipe, device, dtype = upscaler.pipeline, upscaler.device, upscaler.dtype
     negative, positive = upscaler.prompt_embeddings()
     guided = upscaler.guidance > 1.0
-    embeds = torch.cat([negative.repeat(batch, 1, 1), positive.repeat(batch, 1, 1)]) if guided else positive.repeat(batch, 1, 1)
+    embeds = positive.repeat(batch, 1, 1)
+    if guided:  # the pipeline runs the unconditional and the prompted rows in one UNet batch
+        embeds = torch.cat([negative.repeat(batch, 1, 1), embeds])
     rows = embeds.shape[0]
     sample = torch.randn(rows, 7, side, side, device=device, dtype=dtype)
     labels = torch.full((rows,), upscaler.noise_level, device=device, dtype=torch.long)
@@ -103,7 +106,9 @@ def bare_seconds(upscaler: SdX4Upscaler, batch: int, side: int) -> float:
     return elapsed
 
 
-def compare(upscaler: SdX4Upscaler, tiers: Sequence[str], count: int, batch: int, label: str) -> tuple[float, float]:
+def compare(
+    upscaler: SdX4Upscaler, tiers: Sequence[str], count: int, batch: int, label: str
+) -> tuple[float, float]:
     """(sd_x4 seconds, lower-bound seconds) for the model tiers."""
     upscaler.prompt_embeddings()  # load the pipeline and encode the prompt outside the timing
     if upscaler.device.type == "cuda":  # kernel selection per shape, with one cheap step
@@ -134,8 +139,8 @@ def full_step_cpu() -> None:
         started = time.perf_counter()
         unet(sample, 500, encoder_hidden_states=embeds, class_labels=torch.tensor([20, 20]), return_dict=False)
         step = time.perf_counter() - started
-    print(f"full-size UNet, one step, 128x128 latent (a 128->512 upscale), guided batch 2, float32 CPU: "
-          f"{step:.2f} s (75 steps: {75 * step / 60:.1f} min per image, before the VAE decode)")
+    print(f"full-size UNet, one step, 128x128 latent (a 128->512 upscale), guided batch 2, float32 CPU, "
+          f"{torch.get_num_threads()} thread(s): {step:.2f} s (75 steps: {75 * step / 60:.1f} min, before the VAE)")
 
 
 def main() -> None:
@@ -158,8 +163,7 @@ def main() -> None:
     print("lower bound: the same UNet forwards and one VAE decode per pipeline call, same shapes and modules")
     for tier, elapsed in run_tiers(LanczosUpscaler(), tiers, args.per_tier, args.batch_size).items():
         print(f"  lanczos {tier:<10} {args.per_tier / elapsed:8.1f} img/s")
-    slicing = not args.no_slicing
-    totals = [0.0, 0.0]
+    slicing, totals = not args.no_slicing, [0.0, 0.0]
     if args.full:
         import torch
 
@@ -172,7 +176,8 @@ def main() -> None:
                 upscaler = SdX4Upscaler(device=args.device, steps=steps, pipeline=pipe, attention_slicing=slicing)
                 if args.device == "cuda":
                     torch.cuda.reset_peak_memory_stats()
-                pipeline_s, bare_s = compare(upscaler, ["one_stage"], batch, batch, f"full steps={steps} batch={batch}")
+                label = f"full steps={steps} batch={batch}"
+                pipeline_s, bare_s = compare(upscaler, ["one_stage"], batch, batch, label)
                 peak = torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else float("nan")
                 print(f"    ratio {pipeline_s / bare_s:.3f}, peak GPU memory {peak:.1f} GiB")
                 totals = [totals[0] + pipeline_s, totals[1] + bare_s]

@@ -50,6 +50,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build(args.cave or None, echo=print)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from dhf_assets.runner import check_caves
+
+    return check_caves(args.cave or None, echo=print)
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from dhf_assets.lib.sample import build_sample_archive
 
@@ -107,6 +113,9 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="register caves and materialize them synchronously")
     build.add_argument("--cave", action="append", metavar="ID", help="a cave to build (repeatable; default all)")
     build.set_defaults(run=cmd_build)
+    check = commands.add_parser("check", help="run every data-quality check on what is materialized now")
+    check.add_argument("--cave", action="append", metavar="ID", help="a cave to check (repeatable; default all)")
+    check.set_defaults(run=cmd_check)
     sql = commands.add_parser("sql", help="run read-only SQL against the tables")
     sql.add_argument("query")
     sql.add_argument("--limit", type=int, default=200)

@@ -76,6 +76,36 @@ def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> Ru
     return _outcome(cave_id, result)
 
 
+def check_caves(cave_ids: list[str] | None, echo=print) -> int:
+    """Run every per-cave check on what is materialized now; 1 when an error-severity check fails."""
+    from dhf_assets.lib.archive import list_cave_dirs
+
+    inst = instance()
+    from dhf_assets.defs.partitions import CAVES_PARTITION
+
+    known = inst.get_dynamic_partitions(CAVES_PARTITION)
+    targets = cave_ids or [cave for cave in list_cave_dirs(Paths.from_env().archive) if cave in known]
+    unknown = sorted(set(targets) - set(known))
+    if unknown:
+        echo(f"dhf: never built: {', '.join(unknown)} (run dhf build first)", file=sys.stderr)
+        return 2
+    job = definitions().resolve_job_def("cave_checks_job")
+    failed = False
+    for cave_id in targets:
+        # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
+        result = job.execute_in_process(instance=inst, tags={"dagster/partition": cave_id}, raise_on_error=False, run_config=QUIET_LOGGERS)
+        for evaluation in result.get_asset_check_evaluations():
+            mark = "ok  " if evaluation.passed else "FAIL"
+            echo(f"[dhf] {mark} {cave_id} {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: {evaluation.description}")
+            if not evaluation.passed:
+                rows = evaluation.metadata.get("offending_rows")
+                for row in (rows.value if rows else [])[:20]:
+                    echo(f"         {row}")
+                failed |= evaluation.severity == dg.AssetCheckSeverity.ERROR
+        failed |= not result.success
+    return 1 if failed else 0
+
+
 def register_caves(inst: dg.DagsterInstance, cave_ids: list[str]) -> list[str]:
     """Add missing cave partitions; returns the new ones."""
     from dhf_assets.defs.partitions import CAVES_PARTITION

@@ -4,10 +4,11 @@ import dagster as dg
 
 from dhf_assets.defs.hooks import PROGRESS_HOOKS
 from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.lib.table_checks import CHECKS
 
 CATALOG_GROUPS = ("catalog",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
-PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale")
+PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality")
 
 catalog_job = dg.define_asset_job(
     "catalog_job",
@@ -20,6 +21,15 @@ cave_job = dg.define_asset_job(
     "cave_job",
     selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
     partitions_def=caves_partitions,
-    description="Build one cave: murals, faces, candidates, reviews, upscaled images and its quarantine report.",
+    description="Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report.",
+    hooks=PROGRESS_HOOKS,
+)
+
+# `dhf check`: every per-cave asset check against what is materialized now, no asset is rebuilt.
+cave_checks_job = dg.define_asset_job(
+    "cave_checks_job",
+    selection=dg.AssetSelection.checks(*(dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in CHECKS)),
+    partitions_def=caves_partitions,
+    description="Run the data-quality checks of one cave against the current tables and files.",
     hooks=PROGRESS_HOOKS,
 )

@@ -7,7 +7,7 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces"], group_name="faces", kinds={"duckdb"})
+@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality"], group_name="faces", kinds={"duckdb"})
 def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Everything of the cave that could not be used (or was used with a correction), with a plain reason."""
     cave_id = context.partition_key

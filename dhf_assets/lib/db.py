@@ -136,3 +136,12 @@ def query(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float 
         return columns, cursor.fetchall()
     finally:
         con.close()
+
+
+def query_frame(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0):
+    """Run read-only SQL into a pandas DataFrame (for validation)."""
+    con = connect(path, read_only=True, timeout_s=timeout_s)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()

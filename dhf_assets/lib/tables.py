@@ -79,4 +79,12 @@ TABLES: dict[str, str] = {
             noise_level integer, seed bigint, stage_seeds bigint[], prompt varchar,
             seconds double not null, image_path varchar not null, sha256 varchar not null
         )""",
+    "face_quality": """
+        create table if not exists face_quality (
+            face_id varchar not null, cave_id varchar not null, band varchar not null,
+            psnr double, ssim double, lpips double,
+            esi_low double, esi_high double, snr_low double, snr_high double, ed_low double, ed_high double,
+            entropy_low double, entropy_high double, hfc_low double, hfc_high double,
+            null_reasons varchar
+        )""",
 }

@@ -73,3 +73,17 @@ def test_two_caves_at_once_and_sql_during_a_build(paths, env):
     assert answered >= 1
     counts = dhf("sql", "select cave_id, count(*) from faces group by cave_id order by cave_id", env=env).stdout
     assert "A1       144" in counts and "B2       144" in counts
+
+
+def test_check_after_a_hand_edit_names_the_offending_row(paths, env):
+    two_cave_archive(paths["DHF_ARCHIVE_DIR"])
+    dhf("build", "--cave", "A1", env=env)
+    assert "ok   A1 faces.faces_valid" in dhf("check", env=env).stdout
+    import duckdb
+
+    con = duckdb.connect(str(paths["DHF_DUCKDB_PATH"]))
+    con.execute("update faces set orientation = 'Sideways' where mural_id = 'm2'")
+    con.close()
+    result = dhf("check", "--cave", "A1", env=env, check=False)
+    assert result.returncode == 1
+    assert "FAIL A1 faces.faces_valid" in result.stdout and "'orientation': 'Sideways'" in result.stdout

@@ -11,6 +11,7 @@ from PIL import Image
 
 from dhf_assets.lib.upscale import (
     PATH_ENV,
+    LanczosUpscaler,
     REPO_ID,
     Crop,
     SdX4Upscaler,
@@ -45,7 +46,8 @@ def upscaler(tiny_dir: Path) -> SdX4Upscaler:
 
 
 def check_three_tiers(upscaler: SdX4Upscaler, device: str, dtype: str) -> None:
-    crops = [Crop("small", noise_image(40, 60)), Crop("mid", noise_image(300, 280)), Crop("big", noise_image(700, 650))]
+    sizes = {"small": (40, 60), "mid": (300, 280), "big": (700, 650)}
+    crops = [Crop(name, noise_image(width, height)) for name, (width, height) in sizes.items()]
     results = standardize(crops, upscaler, batch_size=2)
     tiers = [r.provenance["tier"] for r in results]
     assert tiers == ["two_stage", "one_stage", "downsample"]
@@ -64,6 +66,10 @@ def check_three_tiers(upscaler: SdX4Upscaler, device: str, dtype: str) -> None:
 
 def test_each_tier_becomes_512_rgb_with_provenance(upscaler: SdX4Upscaler) -> None:
     check_three_tiers(upscaler, "cpu", "float32")
+    # Both backends record the same fields, so one table holds either.
+    (classical,) = standardize([Crop("mid", noise_image(300, 280))], LanczosUpscaler())
+    (modelled,) = standardize([Crop("big", noise_image(700, 650))], upscaler)
+    assert classical.provenance.keys() == modelled.provenance.keys()
 
 
 def test_same_seed_same_image_and_batch_does_not_matter(tiny_dir: Path, upscaler: SdX4Upscaler) -> None:

@@ -32,16 +32,19 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
     sources = [Source(face_id, store.output / path) for face_id, path in store.query(
         """select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)
            where s.cave_id = ? order by f.face_id""", [cave_id])]
-    try:
-        model = upscaler.upscaler()
-    except WeightsMissingError as exc:
-        raise dg.Failure(description=str(exc)) from exc
     rows, problems = [], []
-    for chunk_rows, chunk_problems in standardize_cave(
-        cave_id, sources, model, store.output, upscaler.batch_size, compress_level=store.png_compress_level
-    ):
-        rows += chunk_rows
-        problems += chunk_problems
+    settings = {"backend": upscaler.backend, "model_id": "not loaded: no face in the 3k subset"}
+    if sources:  # the model is loaded only when there is something to upscale
+        try:
+            model = upscaler.upscaler()
+        except WeightsMissingError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        settings = model.settings()
+        for chunk_rows, chunk_problems in standardize_cave(
+            cave_id, sources, model, store.output, upscaler.batch_size, compress_level=store.png_compress_level
+        ):
+            rows += chunk_rows
+            problems += chunk_problems
     store.replace([
         TableWrite("upscaled_faces", UPSCALED_COLUMNS, rows, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
@@ -54,7 +57,7 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         "dagster/row_count": len(rows),
         "images_per_tier": dg.MetadataValue.json(dict(sorted(Counter(row[2] for row in rows).items()))),
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
-        "backend": model.settings()["backend"],
-        "model_id": str(model.settings().get("model_id")),
+        "backend": settings["backend"],
+        "model_id": str(settings.get("model_id")),
         "quarantined": len(problems),
     })

@@ -13,16 +13,15 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from dhf_assets.lib.detect._images import as_rgb_batch
-from dhf_assets.lib.detect.network import build_network, variant  # runs ensure_torchvision()
+from dhf_assets.lib.detect.network import build_network, variant
+from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.detect.preprocess import ALIGN, PreparedBatch, plan_batches, prepare_batch
 from dhf_assets.lib.detect.priors import priors_for
 from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections
 from dhf_assets.lib.detect.weights import load_weights
 from retinaface.box_utils import decode, decode_landm
-from torchvision.ops import nms  # safe: the network import above made torchvision importable
 
 _PRE_NMS_TOP_K = 5000  # bounds the NMS work when a crop yields many low-score candidates
 _KEEP_TOP_K = 750
@@ -73,7 +72,8 @@ class RetinaFaceDetector:
         locations, logits, landmark_offsets = outputs
         height, width = prepared.padded_size
         priors = priors_for(self.spec, height, width, self.device)
-        scores = F.softmax(logits, dim=-1)[..., 1]
+        # softmax over (background, face) taken at the face entry is sigmoid(face - background)
+        scores = torch.sigmoid(logits[..., 1] - logits[..., 0])
         found = []
         for b, (scale_x, scale_y) in enumerate(prepared.scales):
             # Decoded coordinates are fractions of the padded input: to its pixels, then undo
@@ -96,16 +96,16 @@ class RetinaFaceDetector:
         boxes = decode(locations[keep], priors[keep], variance) * to_crop.repeat(2)
         points = decode_landm(landmark_offsets[keep], priors[keep], variance) * to_crop.repeat(5)
         chosen = nms(boxes, scores[keep], self.nms_iou)[:_KEEP_TOP_K]  # best score first
-        rows = zip(
-            scores[keep][chosen].double().cpu().numpy(),
-            boxes[chosen].double().cpu().numpy(),
-            points[chosen].double().cpu().numpy().reshape(-1, 5, 2),
+        rows = zip(  # tolist(): Python floats holding the float32 values exactly
+            scores[keep][chosen].tolist(),
+            boxes[chosen].tolist(),
+            points[chosen].reshape(-1, 5, 2).tolist(),
         )
         detections = tuple(
             Detection(
-                score=float(score),  # float32 softmax as is: no rounding
-                box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
-                landmarks=tuple((float(x), float(y)) for x, y in marks),
+                score=score,  # the network's float32 score as is: no rounding
+                box=(box[0], box[1], box[2], box[3]),
+                landmarks=tuple((x, y) for x, y in marks),
             )
             for score, box, marks in rows
         )

@@ -66,4 +66,6 @@ class LanczosUpscaler:
             "noise_level": None,
             "seed": None,
             "prompt": None,
+            "attention_slicing": None,
+            "vae_tiling": None,
         }

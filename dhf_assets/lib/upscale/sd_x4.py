@@ -107,10 +107,15 @@ class SdX4Upscaler:
         # No dtype here: from_pretrained already chose it, and a second cast makes diffusers warn.
         pipe = pipe.to(device=self.device)
         pipe.set_progress_bar_config(disable=True)
+        # Set both ways: a pipeline handed in may carry another object's settings.
         if self.attention_slicing:
             pipe.enable_attention_slicing()
+        else:
+            pipe.disable_attention_slicing()
         if self.vae_tiling:
             pipe.vae.enable_tiling()  # a 512x512 input decodes to 2048x2048: tiles bound the memory
+        else:
+            pipe.vae.disable_tiling()
         return pipe
 
     @property
@@ -180,5 +185,7 @@ class SdX4Upscaler:
             "noise_level": self.noise_level,
             "seed": self.seed,
             "prompt": self.prompt,
+            "attention_slicing": self.attention_slicing,
+            "vae_tiling": self.vae_tiling,  # tiles are blended, so tiling changes the pixels slightly
         }
 

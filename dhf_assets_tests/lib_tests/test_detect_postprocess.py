@@ -1,4 +1,4 @@
-"""RetinaFace post-processing: network outputs mapped back to each crop's pixels, unclipped.
+"""RetinaFace post-processing: outputs mapped back to each crop's pixels, unclipped; and NMS.
 
 The network outputs are written by hand here so the expected coordinates are exact; the code
 under test is the detector's real post-processing with the real MobileNet-0.25 priors.
@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.detect.preprocess import PreparedBatch
 from dhf_assets.lib.detect.retinaface import RetinaFaceDetector, build_retinaface
+from dhf_assets.lib.torch_compat import nms_reference
 from dhf_assets_tests.conftest import shared_path
 
 PADDED = 64  # (8*8 + 4*4 + 2*2) cells x 2 anchors = 168 priors; prior 0: centre (4, 4), side 10
@@ -54,3 +56,13 @@ def test_scores_below_min_score_are_dropped(detector: RetinaFaceDetector) -> Non
     prepared = PreparedBatch(tensor=torch.zeros((1, 3, PADDED, PADDED)), scales=((1.0, 1.0),))
     (result,) = detector.postprocess(prepared, outputs_with_one_face(-1.0, 0.0))  # score 0.27
     assert result.detections == () and result.best is None
+
+
+@pytest.mark.parametrize("count", [0, 1, 40, 300])
+@pytest.mark.parametrize("threshold", [0.3, 0.5])
+def test_nms_keeps_what_greedy_nms_keeps(count: int, threshold: float) -> None:
+    generator = torch.Generator().manual_seed(count)
+    corner = torch.rand(count, 2, generator=generator) * 100
+    boxes = torch.cat([corner, corner + 1 + torch.rand(count, 2, generator=generator) * 40], 1)
+    scores = torch.rand(count, generator=generator)
+    assert torch.equal(nms(boxes, scores, threshold), nms_reference(boxes, scores, threshold))

@@ -1,0 +1,43 @@
+"""Quality metrics of Tables 2 and 3: fidelity to the original crop and image-quality indicators."""
+
+import os
+
+import dagster as dg
+
+from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+from dhf_assets.lib.settings import setting
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["upscaled_faces"], group_name="quality", kinds={"duckdb"})
+def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
+    """PSNR, SSIM, LPIPS and the low/high ESI, SNR, ED, entropy and HFC of every standardized face of the cave."""
+    cave_id = context.partition_key
+    pairs = [Pair(face_id, store.output / crop, store.output / image, tuple(box)) for face_id, crop, image, box in store.query(
+        """select u.face_id, f.crop_path, u.image_path, u.content_box
+           from upscaled_faces u join faces f using (face_id) where u.cave_id = ? order by u.face_id""", [cave_id])]
+    lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), setting("DHF_DEVICE"))
+    if lpips_reason:
+        context.log.warning(f"LPIPS is NULL for this run: {lpips_reason}")
+    rows, problems = [], []
+    for chunk_rows, chunk_problems in quality_for_cave(cave_id, pairs, lpips):
+        rows += chunk_rows
+        problems += chunk_problems
+    store.replace([
+        TableWrite("face_quality", QUALITY_COLUMNS, rows, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
+                   {"cave_id": cave_id, "stage": "quality"}),
+    ])
+    means = {}
+    for column in ("psnr", "ssim", "lpips", "esi_low", "esi_high"):
+        values = [r[QUALITY_COLUMNS.index(column)] for r in rows if r[QUALITY_COLUMNS.index(column)] is not None]
+        means[f"mean_{column}"] = round(sum(values) / len(values), 4) if values else None
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows),
+        "lpips": "computed" if lpips else f"NULL: {lpips_reason}",
+        "quarantined": len(problems),
+        **{k: v for k, v in means.items() if v is not None},
+    })

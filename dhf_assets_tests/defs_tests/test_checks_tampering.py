@@ -1,0 +1,94 @@
+"""Tampering between runs: each check fails with the offending row and its downstream asset does not run."""
+
+import dagster as dg
+import pytest
+from PIL import Image
+
+from dhf_assets.defs.candidates.assets import face_candidates
+from dhf_assets.defs.candidates.resources import DetectorsResource
+from dhf_assets.defs.catalog.assets import caves, vocabulary
+from dhf_assets.defs.checks import checks
+from dhf_assets.defs.quality.assets import face_quality
+from dhf_assets.defs.upscale.assets import upscaled_faces
+from dhf_assets.defs.upscale.resources import UpscalerResource
+from dhf_assets.lib.db import TableWrite, connect
+from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
+from dhf_assets_tests.defs_tests.conftest import CAVE_ASSETS, rows
+
+ALL_CHECKS = checks().asset_checks
+
+
+def resources(store):
+    return {"store": store, "upscaler": UpscalerResource(backend="lanczos"), "detectors": DetectorsResource(detectors="mtcnn")}
+
+
+def run(store, instance, selection, raise_on_error=False):
+    assets = [vocabulary, caves, *CAVE_ASSETS, face_candidates, upscaled_faces, face_quality, *ALL_CHECKS]
+    return dg.materialize(assets, selection=selection, partition_key="T1", instance=instance,
+                          resources=resources(store), raise_on_error=raise_on_error)
+
+
+@pytest.fixture
+def built(store, instance):
+    write_caves(store.archive, [("T1", "MC", "FD", "IDRS")])
+    write_mural(store.archive, "T1", "m1", (700, 700), [voc_box(1, 1, 100, 120), voc_box(201, 201, 500, 520, "B", "Left")])
+    dg.materialize([vocabulary, caves], resources=resources(store), instance=instance)
+    instance.add_dynamic_partitions("caves", ["T1"])
+    result = dg.materialize([*CAVE_ASSETS, *ALL_CHECKS], selection=dg.AssetSelection.assets(*CAVE_ASSETS) | dg.AssetSelection.checks_for_assets(*CAVE_ASSETS),
+                            partition_key="T1", instance=instance, resources=resources(store))
+    assert result.success
+    face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
+    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "T1", "t") for f in face_ids], {"cave_id": "T1"})])
+    assert run(store, instance, [upscaled_faces, face_quality] + [c for c in ALL_CHECKS], raise_on_error=True).success
+    return face_ids
+
+
+def failing(result, check_name):
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == check_name)
+    assert not evaluation.passed
+    return evaluation.metadata["offending_rows"].value
+
+
+def has_row(offending, **expected) -> bool:
+    return any(all(row.get(k) == v for k, v in expected.items()) for row in offending)
+
+
+def materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+CHECK_AND_QUALITY = dg.AssetSelection.checks_for_assets(upscaled_faces) | dg.AssetSelection.assets(face_quality)
+
+
+def test_an_image_of_500x512_fails_and_stops_face_quality(store, instance, built):
+    path = store.output / rows(store, "select image_path from upscaled_faces where face_id = ?", [built[0]])[0][0]
+    Image.new("RGB", (500, 512)).save(path)
+    result = run(store, instance, CHECK_AND_QUALITY)
+    offending = failing(result, "standardized_images_512")
+    assert has_row(offending, face_id=built[0], width=500)
+    assert "face_quality" not in materialized(result)
+
+
+def test_a_missing_image_fails_and_stops_face_quality(store, instance, built):
+    (store.output / rows(store, "select image_path from upscaled_faces where face_id = ?", [built[1]])[0][0]).unlink()
+    result = run(store, instance, CHECK_AND_QUALITY)
+    assert has_row(failing(result, "standardized_images_512"), face_id=built[1], file_exists=False)
+    assert "face_quality" not in materialized(result)
+
+
+def test_an_unknown_period_code_fails_the_murals_check(store, instance, built):
+    con = connect(store.database)
+    con.execute("update murals set period = 'XX' where mural_id = 'm1'")
+    con.close()
+    result = run(store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[0]) | dg.AssetSelection.assets(CAVE_ASSETS[1]))
+    assert has_row(failing(result, "murals_valid"), mural_id="m1", period="XX")
+    assert "faces" not in materialized(result)
+
+
+def test_a_duplicate_face_id_fails_the_faces_check(store, instance, built):
+    con = connect(store.database)
+    con.execute("insert into faces select * from faces where face_id = ?", [built[0]])
+    con.close()
+    result = run(store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[1]) | dg.AssetSelection.assets(face_candidates))
+    assert has_row(failing(result, "faces_valid"), face_id=built[0])
+    assert "face_candidates" not in materialized(result)
