@@ -7,8 +7,11 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.lib.table_checks import CHECKS
 
 CATALOG_GROUPS = ("catalog",)
+# Global assets rebuilt after cave runs: SQL marts and reports, then exports.
+MART_GROUPS = ("staging", "marts", "reports")
+EXPORT_GROUPS = ("exports",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
-PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality")
+PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis")
 
 catalog_job = dg.define_asset_job(
     "catalog_job",
@@ -31,5 +34,19 @@ cave_checks_job = dg.define_asset_job(
     selection=dg.AssetSelection.checks(*(dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in CHECKS)),
     partitions_def=caves_partitions,
     description="Run the data-quality checks of one cave against the current tables and files.",
+    hooks=PROGRESS_HOOKS,
+)
+
+marts_job = dg.define_asset_job(
+    "marts_job",
+    selection=dg.AssetSelection.groups(*MART_GROUPS),
+    description="Rebuild the SQL models and reports over all caves.",
+    hooks=PROGRESS_HOOKS,
+)
+
+exports_job = dg.define_asset_job(
+    "exports_job",
+    selection=dg.AssetSelection.groups(*EXPORT_GROUPS),
+    description="Write the dataset exports and the versioned release.",
     hooks=PROGRESS_HOOKS,
 )

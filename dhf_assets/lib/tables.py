@@ -87,4 +87,19 @@ TABLES: dict[str, str] = {
             entropy_low double, entropy_high double, hfc_low double, hfc_high double,
             null_reasons varchar
         )""",
+    "symmetry_pairs": """
+        create table if not exists symmetry_pairs (
+            cave_id varchar not null, mural_id varchar not null, axis_x double not null,
+            left_face_id varchar not null, right_face_id varchar not null,
+            h_err double not null, v_err double not null, area_err double not null
+        )""",
+    # What each cave's inputs were when it was last built, and what they are in the archive now.
+    "cave_builds": """
+        create table if not exists cave_builds (
+            cave_id varchar not null, inputs_hash varchar not null, built_at timestamptz not null
+        )""",
+    "archive_inputs": """
+        create table if not exists archive_inputs (
+            cave_id varchar not null, inputs_hash varchar not null, scanned_at timestamptz not null
+        )""",
 }

@@ -13,8 +13,12 @@ from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
 from dhf_assets.lib.upscale import WeightsMissingError
 
-# On Kubernetes the step's pod asks for one GPU (dagster-k8s reads this tag).
-GPU_OP_TAGS = {"dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}}}
+# On Kubernetes the step's pod asks for one GPU (dagster-k8s reads this tag); on Celery the step
+# goes to the workers of the `gpu` queue (dagster-celery reads the queue tag).
+GPU_OP_TAGS = {
+    "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}},
+    "dagster-celery/queue": "gpu",
+}
 
 
 @dg.asset(
