@@ -1,4 +1,4 @@
-"""archive_sensor: new cave folders become partitions with a run; changed catalogs and review files re-run."""
+"""archive_sensor: the archive's caves become partitions; changed caves are rebuilt; vanished caves retired."""
 
 import json
 
@@ -8,38 +8,51 @@ from dhf_assets.defs.jobs import catalog_job, cave_job
 from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import list_cave_dirs
+from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes, retire_cave
 from dhf_assets.lib.images import sha256_file
 
+DATA_VERSION_TAG = "dagster/data_version"
 
-def _review_hashes(store: DhfStore, caves: list[str]) -> dict[str, str]:
-    folder = store.archive / "reviews"
-    return {cave: sha256_file(folder / f"{cave}.csv") for cave in caves if (folder / f"{cave}.csv").is_file()}
+
+def cave_run(cave_id: str, inputs_hash: str) -> dg.RunRequest:
+    # The run key names the inputs: a later tick, or a restarted daemon, never repeats this run.
+    return dg.RunRequest(job_name=cave_job.name, partition_key=cave_id, run_key=f"cave:{cave_id}:{inputs_hash}")
 
 
 @dg.sensor(jobs=[catalog_job, cave_job], minimum_interval_seconds=30)
 def archive_sensor(context: dg.SensorEvaluationContext, store: DhfStore) -> dg.SensorResult:
-    """Register new cave folders as partitions and run them; re-run the catalog or a cave when caves.csv or its review file changes."""
+    """Register new cave folders and run them, re-run caves whose files changed, retire vanished caves."""
     cursor = json.loads(context.cursor) if context.cursor else {}
+    seen = cursor.get("caves", {})
     caves_csv = store.archive / "caves.csv"
     catalog_hash = sha256_file(caves_csv) if caves_csv.exists() else ""
     found = list_cave_dirs(store.archive)
     known = set(context.instance.get_dynamic_partitions(CAVES_PARTITION))
     new_caves = [cave for cave in found if cave not in known]
-    reviews = _review_hashes(store, found)
-    seen_reviews = cursor.get("reviews", {})
-    requests = []
+    vanished = sorted(known - set(found))
+    current = current_hashes(store.archive, found)
+    to_build = sorted(set(new_caves) | set(changed_caves(current, built_hashes(store.database))))
+    requests = [cave_run(cave, current[cave]) for cave in to_build]
     if catalog_hash and catalog_hash != cursor.get("catalog"):
-        requests.append(dg.RunRequest(job_name=catalog_job.name, run_key=f"catalog:{catalog_hash}"))
-    requests += [dg.RunRequest(job_name=cave_job.name, partition_key=cave, run_key=f"new-cave:{cave}") for cave in new_caves]
-    changed_reviews = [cave for cave, digest in reviews.items() if cave not in new_caves and seen_reviews.get(cave) != digest]
-    requests += [
-        dg.RunRequest(job_name=cave_job.name, partition_key=cave, run_key=f"review:{cave}:{reviews[cave]}")
-        for cave in changed_reviews
+        requests.insert(0, dg.RunRequest(job_name=catalog_job.name, run_key=f"catalog:{catalog_hash}"))
+    for cave in vanished:
+        removed = retire_cave(store.database, store.output, cave)
+        context.log.info(f"cave {cave} left the archive: retired {removed}; review history kept")
+    if to_build:
+        context.log.info(f"caves to build: {', '.join(to_build)}")
+    # What the archive holds now, as data versions of `mural_archive`: the UI marks murals stale.
+    observations = [
+        dg.AssetObservation(asset_key="mural_archive", partition=cave, tags={DATA_VERSION_TAG: digest})
+        for cave, digest in current.items() if seen.get(cave) != digest and cave not in new_caves
     ]
-    if new_caves or changed_reviews:
-        context.log.info(f"new caves: {new_caves or 'none'}; changed review files: {changed_reviews or 'none'}")
+    partition_requests = []
+    if new_caves:
+        partition_requests.append(caves_partitions.build_add_request(new_caves))
+    if vanished:
+        partition_requests.append(caves_partitions.build_delete_request(vanished))
     return dg.SensorResult(
         run_requests=requests,
-        dynamic_partitions_requests=[caves_partitions.build_add_request(new_caves)] if new_caves else [],
-        cursor=json.dumps({"catalog": catalog_hash, "reviews": reviews}, sort_keys=True),
+        dynamic_partitions_requests=partition_requests,
+        asset_events=observations,
+        cursor=json.dumps({"catalog": catalog_hash, "caves": current}, sort_keys=True),
     )

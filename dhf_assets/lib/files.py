@@ -14,7 +14,7 @@ def remove_stale_files(folder: Path, keep: set[Path], pattern: str) -> int:
         return 0
     removed = 0
     for path in folder.rglob(pattern):
-        if path not in keep:
+        if path.is_file() and path not in keep:
             path.unlink(missing_ok=True)
             removed += 1
     for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):

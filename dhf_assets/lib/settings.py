@@ -36,6 +36,7 @@ DEFAULTS: dict[str, str] = {
     "DHF_SD_SEED": "0",
     "DHF_SD_PROMPT": "A high-quality detailed image",
     "DHF_UPSCALE_BATCH": "4",
+    "DHF_SCHEDULE_CRON": "0 2 * * *",
 }
 
 

@@ -102,4 +102,10 @@ TABLES: dict[str, str] = {
         create table if not exists archive_inputs (
             cave_id varchar not null, inputs_hash varchar not null, scanned_at timestamptz not null
         )""",
+    # The inputs each per-cave asset was last computed from: a re-run with the same fingerprint skips.
+    "asset_fingerprints": """
+        create table if not exists asset_fingerprints (
+            cave_id varchar not null, asset varchar not null, fingerprint varchar not null,
+            built_at timestamptz not null
+        )""",
 }

@@ -17,3 +17,24 @@ def test_every_asset_has_a_one_sentence_description():
     for key in graph.get_all_asset_keys():
         description = graph.get(key).description or ""
         assert description.strip().endswith(".") and description.count(". ") == 0, key
+
+
+def test_the_dev_instance_queues_runs_and_gives_the_gpu_pool_one_slot(tmp_path, monkeypatch):
+    import shutil
+
+    from dhf_assets_tests.conftest import REPO_ROOT
+
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.get()
+    config = instance.get_concurrency_config()
+    assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    assert config.run_queue_config.max_concurrent_runs == 3
+    assert config.pool_config.default_pool_limit == 1
+    assert not instance.is_ephemeral and instance.telemetry_enabled is False
+
+
+def test_schedule_and_sensor_are_defined():
+    definitions = defs()
+    assert definitions.resolve_schedule_def("incremental_caves_schedule").job_name == "cave_job"
+    assert definitions.resolve_job_def("cave_checks_job") is not None

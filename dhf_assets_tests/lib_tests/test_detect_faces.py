@@ -34,23 +34,30 @@ def confident(result: ImageDetections) -> list:
 def photos() -> dict[str, np.ndarray]:
     """The photos, plus two equal-size crops of group3 (so MTCNN gets a same-shape group)."""
     names = [*EXPECTED_FACES, "ivan.jpg"]
-    images = {n: np.asarray(Image.open(shared_path("testdata", "faces", n)).convert("RGB")) for n in names}
+    images = {
+        name: np.asarray(Image.open(shared_path("testdata", "faces", name)).convert("RGB"))
+        for name in names
+    }
     group = images["group3_13.jpg"]
     images["crop_left"] = group[60:260, 200:400]  # a strided view: the detectors must cope
     images["crop_middle"] = group[80:280, 380:580].copy()
     return images
 
 
-@pytest.fixture(scope="module", params=["mtcnn", "retinaface-mobilenet0.25"])
-def detector(request: pytest.FixtureRequest) -> FaceDetector:
-    if request.param == "mtcnn":
+def make_detector(kind: str, device: str = "cpu") -> FaceDetector:
+    if kind == "mtcnn":
         from dhf_assets.lib.detect.mtcnn import build_mtcnn
 
-        return build_mtcnn(batch_size=8)
+        return build_mtcnn(device=device, batch_size=8)
     from dhf_assets.lib.detect.retinaface import build_retinaface
 
     weights = shared_path("weights", "retinaface_mobilenet0.25_fd1mb.pth")
-    return build_retinaface("mobilenet0.25", weights, batch_size=8)
+    return build_retinaface("mobilenet0.25", weights, device=device, batch_size=8)
+
+
+@pytest.fixture(scope="module", params=["mtcnn", "retinaface-mobilenet0.25"])
+def detector(request: pytest.FixtureRequest) -> FaceDetector:
+    return make_detector(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +67,9 @@ def batched(detector: FaceDetector, photos: dict[str, np.ndarray]) -> dict[str, 
 
 
 @pytest.mark.parametrize(("name", "faces"), EXPECTED_FACES.items())
-def test_finds_the_faces_and_nothing_else(batched: dict[str, ImageDetections], name: str, faces: int) -> None:
+def test_finds_the_faces_and_nothing_else(
+    batched: dict[str, ImageDetections], name: str, faces: int
+) -> None:
     assert len(confident(batched[name])) == faces
 
 
@@ -105,9 +114,32 @@ def test_mixed_batch_matches_one_by_one(
             assert abs(a.score - b.score) < 0.01 and iou(a.box, b.box) > 0.95, name
 
 
-def test_empty_batch_and_bad_input(detector: FaceDetector) -> None:
+def test_tiny_crops_empty_batch_and_bad_input(
+    detector: FaceDetector, photos: dict[str, np.ndarray]
+) -> None:
+    tiny = [np.full(shape, 128, dtype=np.uint8) for shape in [(1, 1, 3), (8, 30, 3), (5, 900, 3)]]
+    results = detector.detect_batch([*tiny, photos["crop_left"]])
+    assert [len(r.detections) for r in results[:3]] == [0, 0, 0]
+    assert len(confident(results[3])) == 1
     assert detector.detect_batch([]) == []
     with pytest.raises(ValueError, match="RGB uint8"):
         detector.detect_batch([np.zeros((32, 32), dtype=np.uint8)])
     with pytest.raises(ValueError, match="RGB uint8"):
         detector.detect_batch([np.zeros((32, 32, 3), dtype=np.float32)])
+
+
+@pytest.mark.gpu
+def test_cuda_finds_what_the_cpu_finds(
+    detector: FaceDetector, photos: dict[str, np.ndarray], batched: dict[str, ImageDetections]
+) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here")
+    kind = "mtcnn" if detector.name == "mtcnn" else "retinaface-mobilenet0.25"
+    on_gpu = dict(zip(photos, make_detector(kind, "cuda").detect_batch(list(photos.values()))))
+    for name in photos:
+        gpu, cpu = confident(on_gpu[name]), confident(batched[name])
+        assert len(gpu) == len(cpu), name
+        for a, b in zip(gpu, cpu):
+            assert abs(a.score - b.score) < 0.01 and iou(a.box, b.box) > 0.95, name

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from dhf_assets.lib.detect.network import build_network
 from dhf_assets.lib.detect.retinaface import build_retinaface
@@ -19,21 +20,21 @@ from dhf_assets_tests.conftest import shared_path
 
 
 @pytest.fixture(scope="module")
-def random_resnet_state() -> dict[str, torch.Tensor]:
-    """A RetinaFace ResNet-50 state dict with random weights, from retinaface-pytorch's own class."""
-    from retinaface.network import RetinaFace  # imported after build_network: torchvision is ready
+def package_model():
+    """retinaface-pytorch's own predict_single.Model: a ResNet-50 RetinaFace, random weights."""
+    from retinaface.predict_single import Model  # after build_network: torchvision is ready
 
     torch.manual_seed(0)
     with warnings.catch_warnings():  # torchvision's notice that `pretrained` is deprecated
         warnings.simplefilter("ignore", UserWarning)
-        net = RetinaFace(
-            name="Resnet50",
-            pretrained=False,  # random weights: nothing downloaded
-            return_layers={"layer2": 1, "layer3": 2, "layer4": 3},
-            in_channels=256,
-            out_channels=256,
-        )
-    return net.state_dict()
+        model = Model(max_size=640, device="cpu")  # pretrained=False inside: nothing downloaded
+    model.eval()
+    return model
+
+
+@pytest.fixture(scope="module")
+def random_resnet_state(package_model) -> dict[str, torch.Tensor]:
+    return package_model.model.state_dict()
 
 
 def write_weights(state: dict[str, torch.Tensor], folder: Path, form: str) -> Path:
@@ -55,7 +56,8 @@ def write_weights(state: dict[str, torch.Tensor], folder: Path, form: str) -> Pa
 
 def test_our_resnet50_has_the_package_layout(random_resnet_state: dict[str, torch.Tensor]) -> None:
     ours = build_network("resnet50").state_dict()
-    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in random_resnet_state.items()}
+    package = random_resnet_state
+    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in package.items()}
 
 
 @pytest.mark.parametrize("form", ["plain", "checkpoint-with-module-prefix", "release-zip"])
@@ -73,6 +75,25 @@ def test_resnet50_weights_load_and_run(
     results = detector.detect_batch(crops)  # the second crop is shrunk to max_size first
     assert len(results) == 2 and all(isinstance(r, ImageDetections) for r in results)
     assert all(r.detector == "retinaface" and r.weights_id == detector.weights_id for r in results)
+
+
+def test_resnet50_agrees_with_the_package_model(
+    package_model, random_resnet_state: dict[str, torch.Tensor], tmp_path: Path
+) -> None:
+    """Same weights, same 640x480 photo (neither resizes nor pads it): same faces, same boxes;
+    only the package rounds scores and coordinates to two decimals."""
+    photo = np.asarray(Image.open(shared_path("testdata", "faces", "group3_13.jpg")).convert("RGB"))
+    photo = np.ascontiguousarray(photo[:480, :640])
+    path = write_weights(random_resnet_state, tmp_path, "plain")
+    ours = build_retinaface("resnet50", path, max_size=640, min_score=0.9).detect_batch([photo])
+    theirs = package_model.predict_jsons(photo, confidence_threshold=0.9, nms_threshold=0.4)
+    assert len(ours[0].detections) == len(theirs) > 0
+    for mine, reference in zip(ours[0].detections, theirs):
+        assert mine.score == pytest.approx(reference["score"], abs=0.005 + 1e-6)
+        assert mine.box == pytest.approx(tuple(reference["bbox"]), abs=0.006)
+        for point, expected in zip(mine.landmarks, reference["landmarks"]):
+            assert point == pytest.approx(tuple(expected), abs=0.006)
+    assert any(round(d.score, 2) != d.score for d in ours[0].detections)
 
 
 @pytest.mark.parametrize("backbone", ["resnet50", "mobilenet0.25"])
@@ -98,11 +119,13 @@ def test_weights_of_another_backbone_are_refused(
     random_resnet_state: dict[str, torch.Tensor], tmp_path: Path
 ) -> None:
     mobilenet = shared_path("weights", "retinaface_mobilenet0.25_fd1mb.pth")
-    with pytest.raises(WeightsMismatchError, match=r"resnet50 network \(it looks like mobilenet0.25 weights\).*missing keys") as raised:
+    hint = r"resnet50 network \(it looks like mobilenet0.25 weights\).*missing keys"
+    with pytest.raises(WeightsMismatchError, match=hint) as raised:
         build_retinaface("resnet50", mobilenet)
     assert str(mobilenet) in str(raised.value)
     resnet = write_weights(random_resnet_state, tmp_path, "plain")
-    with pytest.raises(WeightsMismatchError, match="mobilenet0.25 network \\(it looks like resnet50 weights\\)") as raised:
+    hint = r"mobilenet0.25 network \(it looks like resnet50 weights\)"
+    with pytest.raises(WeightsMismatchError, match=hint) as raised:
         build_retinaface("mobilenet0.25", resnet)
     assert str(resnet) in str(raised.value)
 

@@ -49,21 +49,24 @@ def test_tier_boundaries_and_square_side(width: int, height: int, tier: str, sid
     assert abs(left - right) <= 1 and abs(top - bottom) <= 1  # centred
 
 
-def test_padding_keeps_every_crop_pixel_and_mirrors_the_border() -> None:
+def test_padding_keeps_every_crop_pixel_and_fills_with_the_border_median() -> None:
     crop = noise_image(60, 40)
     square, pad = pad_to_square(crop)
-    assert square.size == (64, 64) and pad.method == "reflect"
+    assert square.size == (64, 64) and pad.method == "border_median"
     left, top, _, _ = pad.padding
     pixels = np.asarray(square)
-    assert np.array_equal(pixels[top : top + 40, left : left + 60], np.asarray(crop))
-    # Reflection without repeating the edge row: the row above the crop is its second row.
-    assert np.array_equal(pixels[top - 1, left : left + 60], np.asarray(crop)[1])
+    source = np.asarray(crop)
+    assert np.array_equal(pixels[top : top + 40, left : left + 60], source)
+    frame = np.concatenate([source[0], source[-1], source[:, 0], source[:, -1]])
+    expected = np.median(frame, axis=0).round()
+    margin = np.concatenate([pixels[:top].reshape(-1, 3), pixels[top + 40 :].reshape(-1, 3)])
+    assert (margin == expected).all()  # one flat colour: no mirrored feature enters the square
 
 
-def test_thin_crop_is_edge_padded_and_recorded() -> None:
+def test_thin_crop_is_padded_and_recorded() -> None:
     (result,) = standardize([Crop("thin", noise_image(4, 100))], LanczosUpscaler())
     provenance = result.provenance
-    assert provenance["square_method"] == "edge"
+    assert provenance["square_method"] == "border_median"
     assert provenance["padding"] == [50, 2, 50, 2]
     scale = 512 / 104  # the 104-pixel square becomes 512 pixels; the box is rounded to 0.001
     expected = [50 * scale, 2 * scale, 54 * scale, 102 * scale]

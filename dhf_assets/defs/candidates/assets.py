@@ -7,6 +7,7 @@ import dagster as dg
 from pydantic import Field
 
 from dhf_assets.defs.candidates.resources import DetectorsResource, candidates_code_version
+from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
@@ -32,6 +33,12 @@ def face_candidates(
 ) -> dg.MaterializeResult:
     """Every crop of the cave scored by each enabled detector and marked candidate or dropped with a reason."""
     cave_id = context.partition_key
+    fingerprint = upstream_fingerprint(
+        store, "face_candidates", cave_id, candidates_code_version(), detectors.detectors,
+        detectors.retinaface_backbone, detectors.retinaface_weights, str(config.threshold), config.rule,
+    )
+    if unchanged(context, store, "face_candidates", fingerprint):
+        return skipped(store, "face_candidates", cave_id, fingerprint)
     setup = detectors.setup()
     context.log.info(setup.summary)
     if not setup.detectors:
@@ -54,9 +61,10 @@ def face_candidates(
         TableWrite("face_detections", DETECTION_COLUMNS, detections, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
                    {"cave_id": cave_id, "stage": "candidates"}),
+        fingerprint_write(cave_id, "face_candidates", fingerprint),
     ])
     status = Counter(row[2] for row in candidates)
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(candidates),
         "candidates": status["candidate"],
         "dropped": status["dropped"],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
@@ -26,11 +27,20 @@ def mural_records(store: DhfStore, cave_id: str) -> list[MuralRecord]:
     ]
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals"], group_name="faces", kinds={"duckdb", "png"})
+FACES_VERSION = "faces-v1"
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["murals"], group_name="faces", kinds={"duckdb", "png"},
+          code_version=FACES_VERSION)
 def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Every valid VOC box of the cave cropped once from its decoded mural, one PNG and one row per face."""
     cave_id = context.partition_key
     started = time.perf_counter()
+    fingerprint = upstream_fingerprint(store, "faces", cave_id, FACES_VERSION, str(store.png_compress_level),
+                                       str(store.max_mural_pixels))
+    crops = [store.output / path for (path,) in store.query("select crop_path from faces where cave_id = ?", [cave_id])]
+    if unchanged(context, store, "faces", fingerprint, crops):
+        return skipped(store, "faces", cave_id, fingerprint)
     rows: list[tuple] = []
     problems: list[Problem] = []
     for mural in mural_records(store, cave_id):  # one mural decoded at a time: memory stays bounded
@@ -43,11 +53,12 @@ def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeR
         TableWrite("faces", FACE_COLUMNS, rows, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
                    {"cave_id": cave_id, "stage": "faces"}),
+        fingerprint_write(cave_id, "faces", fingerprint),
     ])
     kept = {store.output / row[FACE_COLUMNS.index("crop_path")] for row in rows}
     removed = remove_stale_files(store.output / "crops" / cave_id, kept, "*.png")
     sides = Counter(_size_band(max(r[8], r[9])) for r in rows)
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
         "quarantined": sum(p.severity == "error" for p in problems),
         "stale_crops_removed": removed,

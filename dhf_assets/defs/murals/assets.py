@@ -3,10 +3,13 @@
 
 import dagster as dg
 
+from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import read_mural_periods
 from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.fingerprints import combine
+from dhf_assets.lib.inputs import cave_inputs_hash, save_hash_cache
 from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
 from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 
@@ -21,11 +24,27 @@ def cave_row(store: DhfStore, cave_id: str) -> tuple[str, str, str, str]:
     raise dg.Failure(description=reason)
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["caves"], group_name="murals", kinds={"duckdb"})
+MURALS_VERSION = "murals-v1"
+
+mural_archive = dg.AssetSpec(
+    "mural_archive",
+    partitions_def=caves_partitions,
+    group_name="murals",
+    description="A cave's files in the archive (scans, VOC files, review file); observed by archive_sensor.",
+)
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["caves", mural_archive], group_name="murals", kinds={"duckdb"},
+          code_version=MURALS_VERSION)
 def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """One row per mural scan of the cave: path, sha256, size, format and period."""
     cave_id = context.partition_key
     _, _, cave_period, _ = cave_row(store, cave_id)
+    inputs = cave_inputs_hash(store.archive, cave_id)
+    fingerprint = combine(MURALS_VERSION, inputs, str(store.max_mural_pixels))
+    save_hash_cache()
+    if unchanged(context, store, "murals", fingerprint):
+        return skipped(store, "murals", cave_id, fingerprint)
     overrides, problems = read_mural_periods(store.archive / "murals.csv", cave_id)
     rows, scan_problems = scan_murals(store.archive, cave_id, cave_period, overrides, store.max_mural_pixels)
     problems += scan_problems
@@ -33,8 +52,10 @@ def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materialize
         TableWrite("murals", MURAL_COLUMNS, rows, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
                    {"cave_id": cave_id, "stage": "murals"}),
+        fingerprint_write(cave_id, "murals", fingerprint),
+        fingerprint_write(cave_id, "cave_inputs", inputs),
     ])
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
         "quarantined": sum(p.severity == "error" for p in problems),
         "megapixels": round(sum(r[6] * r[7] for r in rows) / 1e6, 1),

@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
@@ -12,7 +13,11 @@ from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.settings import setting
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["upscaled_faces"], group_name="quality", kinds={"duckdb"})
+QUALITY_VERSION = "quality-v1"
+
+
+@dg.asset(partitions_def=caves_partitions, deps=["upscaled_faces"], group_name="quality", kinds={"duckdb"},
+          code_version=QUALITY_VERSION)
 def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the low/high ESI, SNR, ED, entropy and HFC of every standardized face of the cave."""
     cave_id = context.partition_key
@@ -20,6 +25,9 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
         """select u.face_id, f.crop_path, u.image_path, u.content_box
            from upscaled_faces u join faces f using (face_id) where u.cave_id = ? order by u.face_id""", [cave_id])]
     lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), setting("DHF_DEVICE"))
+    fingerprint = upstream_fingerprint(store, "face_quality", cave_id, QUALITY_VERSION, "lpips" if lpips else "no-lpips")
+    if unchanged(context, store, "face_quality", fingerprint):
+        return skipped(store, "face_quality", cave_id, fingerprint)
     if lpips_reason:
         context.log.warning(f"LPIPS is NULL for this run: {lpips_reason}")
     rows, problems = [], []
@@ -30,12 +38,13 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
         TableWrite("face_quality", QUALITY_COLUMNS, rows, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
                    {"cave_id": cave_id, "stage": "quality"}),
+        fingerprint_write(cave_id, "face_quality", fingerprint),
     ])
     means = {}
     for column in ("psnr", "ssim", "lpips", "esi_low", "esi_high"):
         values = [r[QUALITY_COLUMNS.index(column)] for r in rows if r[QUALITY_COLUMNS.index(column)] is not None]
         means[f"mean_{column}"] = round(sum(values) / len(values), 4) if values else None
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
         "lpips": "computed" if lpips else f"NULL: {lpips_reason}",
         "quarantined": len(problems),

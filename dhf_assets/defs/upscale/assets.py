@@ -4,6 +4,7 @@ from collections import Counter
 
 import dagster as dg
 
+from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
@@ -36,6 +37,11 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
     sources = [Source(face_id, store.output / path) for face_id, path in store.query(
         """select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)
            where s.cave_id = ? order by f.face_id""", [cave_id])]
+    fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, upscale_code_version(),
+                                       upscaler.model_dump_json(exclude={"device", "batch_size"}))
+    outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
+    if unchanged(context, store, "upscaled_faces", fingerprint, outputs):
+        return skipped(store, "upscaled_faces", cave_id, fingerprint)
     rows, problems = [], []
     settings = {"backend": upscaler.backend, "model_id": "not loaded: no face in the 3k subset"}
     if sources:  # the model is loaded only when there is something to upscale
@@ -53,11 +59,12 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         TableWrite("upscaled_faces", UPSCALED_COLUMNS, rows, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
                    {"cave_id": cave_id, "stage": "upscale"}),
+        fingerprint_write(cave_id, "upscaled_faces", fingerprint),
     ])
     kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
     remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
     seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows]
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
         "images_per_tier": dg.MetadataValue.json(dict(sorted(Counter(row[2] for row in rows).items()))),
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,

@@ -44,7 +44,7 @@ class MtcnnDetector:
         self.model = MTCNN(
             keep_all=True, select_largest=False, min_face_size=min_face_size, device=device
         ).eval()
-        self.batch_size = batch_size
+        self.batch_size, self.min_face_size = batch_size, min_face_size
         self.weights_id = f"facenet-pytorch-{version('facenet-pytorch')}"
 
     def groups(self, images: Sequence[np.ndarray]) -> list[list[int]]:
@@ -60,14 +60,19 @@ class MtcnnDetector:
 
     def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
         arrays = as_rgb_batch(images)
-        results: list[ImageDetections | None] = [None] * len(arrays)
-        for group in self.groups(arrays):
+        results: dict[int, ImageDetections] = {}
+        # facenet's scale pyramid is empty for an image whose shorter side is below
+        # min_face_size (it then fails in torch.cat); no face that small is wanted anyway.
+        too_small = [i for i, a in enumerate(arrays) if min(a.shape[:2]) < self.min_face_size]
+        results.update((i, self._convert(None, None, None)) for i in too_small)
+        searched = [i for i in range(len(arrays)) if i not in results]
+        for group in self.groups([arrays[i] for i in searched]):
             # A 4-D array keeps facenet's batch dimension even for a group of one.
-            stacked = np.stack([arrays[i] for i in group])
+            stacked = np.stack([arrays[searched[i]] for i in group])
             boxes, probs, points = self.model.detect(stacked, landmarks=True)
-            for offset, index in enumerate(group):
-                results[index] = self._convert(boxes[offset], probs[offset], points[offset])
-        return [result for result in results if result is not None]
+            for offset, i in enumerate(group):
+                results[searched[i]] = self._convert(boxes[offset], probs[offset], points[offset])
+        return [results[i] for i in range(len(arrays))]
 
     def _convert(self, boxes: object, probs: object, points: object) -> ImageDetections:
         box_rows = _floats(boxes, 4)

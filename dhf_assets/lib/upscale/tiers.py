@@ -8,10 +8,12 @@ Tiers by the crop's longer side L (in source pixels):
 - `downsample` L > 512:        no model; pad to an L-square, Lanczos to 512x512.
 
 Non-square crops are padded, never cropped or stretched: the crop is centred in a square and the
-margin is filled by mirror reflection of its own border pixels (`reflect`), or by repeating the
-border row/column (`edge`) when a side is too thin to mirror. No face pixel is cut and the aspect is
-kept; the padding (left, top, right, bottom) in source pixels is recorded so the crop's box in the
-512x512 output is known. For the model tiers the square side S is L rounded up to `pad_multiple`
+margin is one flat colour, the per-channel median of the crop's one-pixel border (`border_median`).
+A mirrored or repeated border was rejected: on a face crop a mirror paints half-faces, eyes and
+ornaments that are not on the mural, and a super-resolution model then sharpens them into
+convincing detail; a flat margin adds no feature. No face pixel is cut and the aspect is kept; the
+padding (left, top, right, bottom) in source pixels is recorded so the crop's box in the 512x512
+output (`content_box`) is known, and the quality metrics compare only that box. For the model tiers the square side S is L rounded up to `pad_multiple`
 (default 8): the pipeline would otherwise resize the input to a multiple of the VAE factor itself,
 and equal sides batch together. S never leaves its tier (256 and 512 are multiples of 8).
 """
@@ -57,7 +59,7 @@ def square_side_for(width: int, height: int, pad_multiple: int = 8) -> int:
 class SquarePad:
     side: int  # side of the padded square, in source pixels
     padding: tuple[int, int, int, int]  # left, top, right, bottom, in source pixels
-    method: str  # "none" | "reflect" | "edge"
+    method: str  # "none" | "border_median"
 
     def content_box(self, output_side: int = TARGET_SIDE) -> tuple[float, float, float, float]:
         """Where the original crop lies in an output of `output_side` (x0, y0, x1, y1)."""
@@ -72,13 +74,13 @@ def plan_square(width: int, height: int, side: int) -> SquarePad:
         raise ValueError(f"square side {side} is smaller than the crop {width}x{height}")
     extra_x, extra_y = side - width, side - height
     padding = (extra_x // 2, extra_y // 2, extra_x - extra_x // 2, extra_y - extra_y // 2)
-    if extra_x == 0 and extra_y == 0:
-        return SquarePad(side, padding, "none")
-    # A mirror needs at least one pixel beyond the edge: a margin wider than the crop minus one
-    # would make numpy reflect the reflection, which repeats the face as a pattern.
-    fits_x = max(padding[0], padding[2]) <= width - 1
-    fits_y = max(padding[1], padding[3]) <= height - 1
-    return SquarePad(side, padding, "reflect" if fits_x and fits_y else "edge")
+    return SquarePad(side, padding, "none" if extra_x == 0 and extra_y == 0 else "border_median")
+
+
+def border_median(pixels: np.ndarray) -> np.ndarray:
+    """Per-channel median of an HxWx3 image's one-pixel frame."""
+    frame = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    return np.median(frame, axis=0).round().astype(pixels.dtype)
 
 
 def pad_to_square(image: Image.Image, pad_multiple: int = 8) -> tuple[Image.Image, SquarePad]:
@@ -87,9 +89,11 @@ def pad_to_square(image: Image.Image, pad_multiple: int = 8) -> tuple[Image.Imag
     plan = plan_square(rgb.width, rgb.height, square_side_for(rgb.width, rgb.height, pad_multiple))
     if plan.method == "none":
         return rgb, plan
-    left, top, right, bottom = plan.padding
+    left, top, _, _ = plan.padding
     pixels = np.asarray(rgb)
-    padded = np.pad(pixels, ((top, bottom), (left, right), (0, 0)), mode=plan.method)
+    padded = np.empty((plan.side, plan.side, 3), dtype=pixels.dtype)
+    padded[...] = border_median(pixels)
+    padded[top : top + rgb.height, left : left + rgb.width] = pixels
     return Image.fromarray(padded, "RGB"), plan
 
 

@@ -1,0 +1,56 @@
+"""The per-cave pipeline on an existing distributed engine: Celery workers, or one Kubernetes pod per step.
+
+Both jobs select exactly what `cave_job` selects; only where the steps run changes. Nothing here
+contacts Redis or Kubernetes while definitions load: the Celery executor reaches its broker when a run
+starts, the Kubernetes executor loads its cluster config when a run starts.
+"""
+
+import os
+
+import dagster as dg
+from dagster_celery import celery_executor
+from dagster_k8s import k8s_job_executor
+
+from dhf_assets.defs.hooks import PROGRESS_HOOKS
+from dhf_assets.defs.jobs import PER_CAVE_GROUPS
+from dhf_assets.defs.partitions import caves_partitions
+
+BROKER_ENV = "DHF_CELERY_BROKER"
+BACKEND_ENV = "DHF_CELERY_BACKEND"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+
+
+@dg.configured(
+    celery_executor,
+    config_schema={
+        "broker": dg.Field(str, is_required=False, description=f"Broker URL; default ${BROKER_ENV}, else {DEFAULT_BROKER}."),
+        "backend": dg.Field(str, is_required=False, description=f"Result backend URL; default ${BACKEND_ENV}, else the broker."),
+    },
+)
+def dhf_celery_executor(config: dict) -> dict:
+    """Celery with a Redis broker; read when a run starts, so the UI, workers and tests agree on the URL."""
+    # Read at run start, not import: the same definitions serve every machine and every test.
+    broker = config.get("broker") or os.environ.get(BROKER_ENV, "").strip() or DEFAULT_BROKER
+    backend = config.get("backend") or os.environ.get(BACKEND_ENV, "").strip() or broker
+    return {"broker": broker, "backend": backend}
+
+
+cave_job_celery = dg.define_asset_job(
+    "cave_job_celery",
+    selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
+    partitions_def=caves_partitions,
+    executor_def=dhf_celery_executor,
+    description="Build one cave with every step as a Celery task; upscaled_faces goes to the `gpu` queue.",
+    hooks=PROGRESS_HOOKS,
+)
+
+# Image, namespace, PVCs and DHF_* variables come from the code location's container context
+# (deploy/k8s/values.yaml); the GPU request comes from upscaled_faces' `dagster-k8s/config` op tag.
+cave_job_k8s = dg.define_asset_job(
+    "cave_job_k8s",
+    selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
+    partitions_def=caves_partitions,
+    executor_def=k8s_job_executor,
+    description="Build one cave with every step in its own Kubernetes pod; upscaled_faces asks for one GPU.",
+    hooks=PROGRESS_HOOKS,
+)

@@ -1,0 +1,23 @@
+"""incremental_caves_schedule: nightly runs for exactly the caves whose inputs changed."""
+
+import dagster as dg
+
+from dhf_assets.defs.jobs import cave_job
+from dhf_assets.defs.partitions import CAVES_PARTITION
+from dhf_assets.defs.resources import DhfStore
+from dhf_assets.defs.sensors import cave_run
+from dhf_assets.lib.archive import list_cave_dirs
+from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes
+from dhf_assets.lib.settings import setting
+
+
+@dg.schedule(job=cave_job, cron_schedule=setting("DHF_SCHEDULE_CRON"), name="incremental_caves_schedule")
+def incremental_caves_schedule(context: dg.ScheduleEvaluationContext, store: DhfStore):
+    """Request a run for each registered cave whose inputs changed since its last successful build."""
+    registered = set(context.instance.get_dynamic_partitions(CAVES_PARTITION))
+    caves = [cave for cave in list_cave_dirs(store.archive) if cave in registered]
+    current = current_hashes(store.archive, caves)
+    changed = changed_caves(current, built_hashes(store.database))
+    if not changed:
+        return dg.SkipReason(f"no input changed in {len(caves)} cave(s) since their last successful build")
+    return [cave_run(cave, current[cave]) for cave in changed]

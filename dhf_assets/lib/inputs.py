@@ -1,0 +1,87 @@
+"""Content hashes of a cave's inputs in the archive: its scans, VOC files, review file and catalog rows.
+
+File hashes are cached by (path, size, mtime_ns) in memory and in a small JSON file, so an unchanged
+archive is fingerprinted by stat calls alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import threading
+from pathlib import Path
+
+from .images import sha256_file, write_bytes_atomic
+
+_lock = threading.Lock()
+_memory: dict[tuple[str, int, int], str] = {}
+
+
+def _cache_file() -> Path | None:
+    folder = os.environ.get("DHF_OUTPUT_DIR")
+    return Path(folder) / ".cache" / "file_hashes.json" if folder else None
+
+
+def _load_disk_cache() -> None:
+    path = _cache_file()
+    if path is None or not path.exists() or _memory:
+        return
+    try:
+        for key, digest in json.loads(path.read_text()).items():
+            name, size, mtime = key.rsplit("|", 2)
+            _memory[(name, int(size), int(mtime))] = digest
+    except (OSError, ValueError):
+        pass  # a damaged cache is only a slower run
+
+
+def save_hash_cache() -> None:
+    path = _cache_file()
+    if path is None:
+        return
+    with _lock:
+        data = {f"{name}|{size}|{mtime}": digest for (name, size, mtime), digest in _memory.items()}
+    write_bytes_atomic(path, json.dumps(data, sort_keys=True).encode())
+
+
+def cached_sha256(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _lock:
+        _load_disk_cache()
+        if key in _memory:
+            return _memory[key]
+    digest = sha256_file(path)
+    with _lock:
+        _memory[key] = digest
+    return digest
+
+
+def _catalog_rows(path: Path, cave_id: str) -> list[str]:
+    """The cave's own rows of caves.csv or murals.csv, normalised (other caves' rows do not count)."""
+    if not path.is_file():
+        return []
+    reader = csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig", errors="replace")))
+    return sorted(",".join(c.strip() for c in row) for row in reader if row and row[0].strip() == cave_id)
+
+
+def cave_inputs_hash(archive: Path, cave_id: str) -> str:
+    """One hash over everything a cave's build reads from the archive; '' when the cave folder is gone."""
+    folder = archive / "murals" / cave_id
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and not entry.is_symlink() and not entry.name.startswith("."):
+            digest.update(f"file {entry.name} {cached_sha256(entry)}\n".encode())
+        else:
+            digest.update(f"other {entry.name}\n".encode())  # what the scan quarantines counts too
+    review = archive / "reviews" / f"{cave_id}.csv"
+    if review.is_file():
+        digest.update(f"review {cached_sha256(review)}\n".encode())
+    for name in ("caves.csv", "murals.csv"):
+        for row in _catalog_rows(archive / name, cave_id):
+            digest.update(f"{name} {row}\n".encode())
+    return digest.hexdigest()[:24]

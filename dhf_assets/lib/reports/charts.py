@@ -1,0 +1,87 @@
+"""Charts of the paper's figures from the marts: attribute distributions (6, 7) and crop resolution (3).
+
+Pure: rows in, PNG bytes out (matplotlib's Agg backend, no display, no global pyplot state).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+ATTRIBUTE_TITLES = {"period": "Period", "cave_style": "Cave style", "site": "Site",
+                    "identity": "Character identity", "orientation": "Orientation"}
+TIER_EDGES = (256, 512)
+TIER_LABELS = {"two_stage": "two-stage ×4 (L < 256)", "one_stage": "one-stage ×4 (256 ≤ L ≤ 512)",
+               "downsample": "Lanczos down-sampling (L > 512)"}
+BAR_COLOR = "#3b6ea5"
+
+
+def figure_png(figure: Figure, dpi: int = 110) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def attribute_distribution_png(rows: Sequence[tuple], subset_label: str, total_faces: int | None = None) -> bytes:
+    """Horizontal bars per attribute; rows are (attribute, code, name, faces), in the order to show."""
+    attributes = [a for a in ATTRIBUTE_TITLES if any(r[0] == a for r in rows)]
+    attributes += sorted({r[0] for r in rows} - set(attributes))
+    heights = [max(1, sum(1 for r in rows if r[0] == a)) for a in attributes] or [1]
+    columns = 2 if len(attributes) > 1 else 1
+    row_heights = [max(heights[r:r + columns]) for r in range(0, len(heights), columns)]
+    figure = Figure(figsize=(13, 1.2 + 0.34 * sum(row_heights) + 0.9 * len(row_heights)))
+    grid = figure.add_gridspec(len(row_heights), columns, height_ratios=row_heights, hspace=0.55, wspace=0.55)
+    total = f" ({total_faces} faces)" if total_faces is not None else ""
+    figure.suptitle(f"Attribute distributions of {subset_label}{total}", fontsize=14, fontweight="bold")
+    for position, attribute in enumerate(attributes):
+        axes = figure.add_subplot(grid[position // columns, position % columns])
+        items = [r for r in rows if r[0] == attribute]
+        labels = [f"{name} ({code})" if name and name != code else str(code) for _, code, name, _ in items]
+        counts = [int(r[3] or 0) for r in items]
+        bars = axes.barh(range(len(items)), counts, color=BAR_COLOR)
+        axes.set_yticks(range(len(items)), labels, fontsize=9)
+        axes.invert_yaxis()
+        axes.set_title(ATTRIBUTE_TITLES.get(attribute, attribute), fontsize=11, loc="left")
+        axes.set_xlabel("faces")
+        axes.bar_label(bars, labels=[str(c) for c in counts], padding=3, fontsize=8)
+        axes.set_xlim(0, max(counts + [1]) * 1.18)
+        axes.spines[["top", "right"]].set_visible(False)
+    if not attributes:
+        figure.text(0.5, 0.5, "no faces in this subset yet", ha="center", va="center", fontsize=12)
+    return figure_png(figure)
+
+
+def crop_resolution_png(bins: Sequence[tuple], tiers: Sequence[tuple] = ()) -> bytes:
+    """Histogram of crop sizes: bins are (bin_start, bin_end, crops); tiers are (tier, crops_20k, ...)."""
+    figure = Figure(figsize=(10, 5.2))
+    axes = figure.add_subplot()
+    starts = [float(b[0]) for b in bins]
+    widths = [float(b[1]) - float(b[0]) for b in bins]
+    counts = [int(b[2] or 0) for b in bins]
+    axes.bar(starts, counts, width=widths, align="edge", color=BAR_COLOR, edgecolor="white", linewidth=0.6)
+    top = max(counts + [1])
+    right = max([s + w for s, w in zip(starts, widths)] + [TIER_EDGES[-1] * 1.25])
+    tier_counts = {str(t[0]): t[1] for t in tiers}
+    spans = [(0, TIER_EDGES[0], "two_stage"), (TIER_EDGES[0], TIER_EDGES[1], "one_stage"),
+             (TIER_EDGES[1], right, "downsample")]
+    shades = ("#f4e3c1", "#dcebd5", "#e3e0f0")
+    for (low, high, tier), shade in zip(spans, shades):
+        axes.axvspan(low, high, color=shade, zorder=0)
+        count = f"\n{tier_counts[tier]} crops" if tier in tier_counts else ""
+        axes.text((low + high) / 2, top * 1.12, TIER_LABELS[tier] + count, ha="center", va="top", fontsize=8.5)
+    for edge in TIER_EDGES:
+        axes.axvline(edge, color="#b03030", linestyle="--", linewidth=1.2)
+        axes.text(edge, -top * 0.02, f"{edge} px", color="#b03030", ha="center", va="top", fontsize=9,
+                  transform=axes.transData)
+    axes.set_xlim(0, right)
+    axes.set_ylim(0, top * 1.18)
+    axes.set_xlabel("crop size: longer side L (px)", labelpad=14)
+    axes.set_ylabel("crops")
+    axes.set_title(f"Resolution of the extracted faces before standardization ({sum(counts)} crops)",
+                   fontsize=12, fontweight="bold")
+    axes.spines[["top", "right"]].set_visible(False)
+    return figure_png(figure)
