@@ -129,10 +129,11 @@ attrs as (
     select s.subset, m.period, c.cave_style, c.site, f.identity, f.orientation
     from members s join faces f using (face_id)
     join murals m on m.cave_id = f.cave_id and m.mural_id = f.mural_id join caves c on c.cave_id = f.cave_id),
-long as (unpivot attrs on period, cave_style, site, identity, orientation into name attribute value code)
-select l.subset, l.attribute, l.code, v.name, count(*) as faces,
-       count(*) / sum(count(*)) over (partition by l.subset, l.attribute) as share
-from long l left join vocabulary v on v.attribute = l.attribute and v.code = l.code group by all;
+long as (unpivot attrs on period, cave_style, site, identity, orientation into name attribute value code),
+counts as (select subset, attribute, code, count(*) as faces from long group by all)
+select c.subset, c.attribute, c.code, v.name, c.faces,
+       c.faces / sum(c.faces) over (partition by c.subset, c.attribute) as share
+from counts c left join vocabulary v on v.attribute = c.attribute and v.code = c.code;
 
 create or replace table crop_resolution as
 select floor(greatest(width, height) / 64) * 64 as bin_start, floor(greatest(width, height) / 64) * 64 + 64 as bin_end,

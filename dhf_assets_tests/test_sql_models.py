@@ -1,0 +1,336 @@
+"""SQL models: dependencies and order, every model on a small fixture, marts by hand, schema tests, Dagster."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dhf_assets.lib import db
+from dhf_assets.lib.sql_models import (
+    discover_models,
+    load_schema_tests,
+    order_models,
+    referenced_names,
+    run_models,
+    run_schema_test,
+)
+from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
+from dhf_assets.lib.vocabulary import vocabulary_rows
+
+T1 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T2 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+
+# Three caves: C1 (two murals, the hand-computed symmetric one is m1), C2 (one mural), C3 (nothing yet).
+CAVES = [("C1", "MC", "HT", "IDRS"), ("C2", "YC", "MT", "DS"), ("C3", "WTBC", "SU", "CPS")]
+MURALS = [("C1", "m1", "HT", "cave"), ("C1", "m2", "FD", "murals.csv"), ("C2", "m1", "MT", "cave")]
+# face_id, cave, mural, box (xmin, ymin, xmax, ymax), identity
+FACES = [
+    ("fa", "C1", "m1", (100, 100, 200, 220), "BS"),
+    ("fb", "C1", "m1", (820, 100, 920, 240), "BS"),
+    ("fc", "C1", "m1", (300, 500, 360, 560), "CM"),
+    ("fd", "C1", "m1", (640, 520, 700, 600), "CM"),
+    ("ff", "C1", "m1", (0, 1000, 100, 1100), None),
+    ("fg", "C1", "m2", (10, 10, 74, 74), "B"),
+    ("fh", "C2", "m1", (0, 0, 600, 300), "DN"),
+    ("fi", "C2", "m1", (0, 0, 300, 200), "D"),
+]
+SUBSET_3K = ["fa", "fb", "fc", "fg", "fh"]
+SUBSET_500 = ["fg"]
+TIERS = {"fa": "two_stage", "fb": "two_stage", "fc": "two_stage", "fg": "two_stage", "fh": "downsample"}
+
+
+def insert(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    marks = ", ".join("?" for _ in columns)
+    for row in rows:
+        con.execute(f"insert into {table} ({', '.join(columns)}) values ({marks})", list(row))
+
+
+def fill_fixture(path: Path) -> None:
+    faces_by_mural: dict[tuple[str, str], list[FaceBox]] = {}
+    for face_id, cave_id, mural_id, box, _ in FACES:
+        faces_by_mural.setdefault((cave_id, mural_id), []).append(FaceBox(face_id, *box))
+    cave_of = {f[0]: f[1] for f in FACES}
+    with db.write_connection(path) as con:
+        insert(con, "vocabulary", ("attribute", "code", "name"), vocabulary_rows())
+        insert(con, "caves", ("cave_id", "site", "period", "cave_style"), CAVES)
+        insert(con, "murals", ("cave_id", "mural_id", "path", "sha256", "width", "height", "format",
+                               "exif_orientation", "period", "period_source"),
+               [(c, m, f"murals/{c}/{m}.png", "0" * 64, 2000, 1400, "PNG", 1, p, s) for c, m, p, s in MURALS])
+        insert(con, "faces", ("face_id", "cave_id", "mural_id", "object_index", "xmin", "ymin", "xmax", "ymax",
+                              "width", "height", "identity", "orientation", "crop_path", "sha256"),
+               [(f, c, m, i, *box, box[2] - box[0], box[3] - box[1], ident, "Frontal", f"crops/{f}.png", "0" * 64)
+                for i, (f, c, m, box, ident) in enumerate(FACES)])
+        insert(con, "face_candidates", ("face_id", "cave_id", "status", "best_score", "threshold", "rule", "detectors"),
+               [(f, c, "dropped" if f == "ff" else "candidate", 0.99, 0.9, "any", "mtcnn") for f, c, *_ in FACES])
+        insert(con, "face_reviews", ("face_id", "cave_id", "decision", "subset", "reviewer", "crop_status", "override"),
+               [(f, cave_of[f], "accept", "500" if f in SUBSET_500 else "3k", "ana", "candidate", False)
+                for f in SUBSET_3K] + [("fd", "C1", "reject", None, "ana", "candidate", False)])
+        insert(con, "subset_3k", ("face_id", "cave_id", "reviewer"), [(f, cave_of[f], "ana") for f in SUBSET_3K])
+        insert(con, "subset_500", ("face_id", "cave_id", "tags", "reviewer"),
+               [(f, cave_of[f], ["halo"], "ana") for f in SUBSET_500])
+        insert(con, "upscaled_faces", ("face_id", "cave_id", "tier", "source_width", "source_height", "square_method",
+                                       "padding", "content_box", "backend", "seconds", "image_path", "sha256"),
+               [(f, cave_of[f], tier, 1, 1, "pad", [0, 0, 0, 0], [0.0, 0.0, 512.0, 512.0], "lanczos", 0.1,
+                 f"standardized/{f}.png", "0" * 64) for f, tier in TIERS.items()])
+        insert(con, "face_quality", ("face_id", "cave_id", "band", "psnr", "ssim", "lpips", "esi_low", "esi_high"),
+               [("fa", "C1", "~512", 30.0, 0.8, None, 1.0, 2.0), ("fb", "C1", "~512", 34.0, 0.9, None, 1.5, 2.5),
+                ("fh", "C2", "512~", 40.0, 0.95, 0.05, 1.2, 1.3)])
+        insert(con, "quarantine", ("cave_id", "stage", "file", "item", "reason", "severity"),
+               [("C1", "faces", "m1.xml", "object 9", "zero size", "error"),
+                ("C2", "faces", "m1.xml", "size", "size differs", "warning")])
+        insert(con, "symmetry_pairs", ("cave_id", "mural_id", "axis_x", "left_face_id", "right_face_id",
+                                       "h_err", "v_err", "area_err"),
+               [(cave, mural, result.axis_x, p.left_face_id, p.right_face_id, p.h_err, p.v_err, p.area_err)
+                for (cave, mural), boxes in faces_by_mural.items()
+                for result in [mural_symmetry(boxes)] for p in result.pairs])
+        insert(con, "cave_builds", ("cave_id", "inputs_hash", "built_at"),
+               [("C1", "old", T1), ("C1", "h1", T2), ("C2", "x", T1)])
+        insert(con, "archive_inputs", ("cave_id", "inputs_hash", "scanned_at"), [("C1", "h1", T2), ("C2", "y", T2)])
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sql_fixture") / "fixture.duckdb"
+    fill_fixture(path)
+    return path
+
+
+@pytest.fixture
+def fixture_db(template_db, tmp_path) -> Path:
+    path = tmp_path / "dhf.duckdb"
+    shutil.copy(template_db, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built_db(template_db, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sql_built") / "dhf.duckdb"
+    shutil.copy(template_db, path)
+    run_models(path)
+    return path
+
+
+def rows(path: Path, sql: str) -> list[tuple]:
+    return db.query(path, sql)[1]
+
+
+# ---------------------------------------------------------------- dependencies and order
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("select * from faces", {"faces"}),
+    ("-- from murals\nselect 'from caves' as x from faces /* join quarantine */", {"faces"}),
+    ("select * from stg_faces f join stg_murals as m using (mural_key) left join caves c on true", {"stg_faces", "stg_murals", "caves"}),
+    ("select * from stg_faces f, stg_caves c, main.subset_3k", {"stg_faces", "stg_caves", "subset_3k"}),
+    ("with faces as (select * from stg_faces) select * from faces", {"stg_faces"}),
+    ("select * from (select 1) s where exists (select 1 from quarantine)", {"quarantine"}),
+    ("select a is distinct from murals from faces", {"faces"}),
+    ("select * from read_csv('x.csv')", set()),
+    ('select * from "Faces"', {"faces"}),
+])
+def test_referenced_names(sql, expected):
+    assert referenced_names(sql) == expected
+
+
+def test_dependencies_are_read_from_the_sql():
+    models = {m.name: m for m in discover_models()}
+    assert models["stg_faces"].reads_tables == ("faces",) and models["stg_faces"].depends_on == ()
+    assert models["mural_symmetry"].depends_on == ("stg_faces", "stg_symmetry_pairs")
+    assert set(models["cave_status"].depends_on) >= {"stg_caves", "stg_cave_builds", "stg_archive_inputs"}
+    assert all(m.materialization == ("view" if m.layer == "staging" else "table") for m in models.values())
+    assert all(m.description.endswith(".") for m in models.values())
+
+
+def test_order_puts_staging_before_marts_and_every_model_after_its_dependencies():
+    models = discover_models()
+    layers = [m.layer for m in models]
+    assert layers == sorted(layers, key=["staging", "marts"].index)
+    position = {m.name: i for i, m in enumerate(models)}
+    assert all(position[dep] < position[m.name] for m in models for dep in m.depends_on)
+    assert [m.name for m in order_models(reversed(models))] == [m.name for m in models]
+
+
+def write_models(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"marts/a.sql": "-- A.\nselect * from b", "marts/b.sql": "-- B.\nselect * from a"}, "cycle"),
+    ({"staging/stg_x.sql": "-- X.\nselect * from m", "marts/m.sql": "-- M.\nselect 1"}, "staging"),
+    ({"marts/faces.sql": "-- F.\nselect 1"}, "Python table"),
+    ({"marts/m.sql": "select 1"}, "comment"),
+])
+def test_bad_model_folders_are_refused(tmp_path, files, message):
+    with pytest.raises(ValueError, match=message):
+        discover_models(write_models(tmp_path, files))
+
+
+def test_schema_yml_forms(tmp_path):
+    root = write_models(tmp_path, {
+        "staging/stg_x.sql": "-- X.\nselect * from caves",
+        "staging/schema.yml": """
+models:
+  - name: stg_x
+    columns:
+      - name: site
+        tests:
+          - accepted_values: [MC, YC]
+          - relationships: {to: "ref('stg_x')", field: site}
+      - name: period
+        data_tests:
+          - accepted_values: {attribute: period}
+""",
+    })
+    tests = load_schema_tests(root)
+    assert [t.name for t in tests] == ["stg_x__site__accepted_values", "stg_x__site__relationships",
+                                       "stg_x__period__accepted_values"]
+    assert tests[0].params == ("MC", "YC") and tests[2].params == ("period",)
+    assert "from stg_x t" in tests[1].sql
+
+
+# ---------------------------------------------------------------- models on the fixture
+
+
+def test_every_model_builds_on_the_fixture(fixture_db):
+    counts = run_models(fixture_db)
+    assert list(counts) == [m.name for m in discover_models()]
+    assert counts["stg_faces"] == len(FACES) and counts["cave_status"] == len(CAVES)
+    assert counts == run_models(fixture_db)  # rebuilding replaces, never appends
+
+
+def test_mural_symmetry_matches_the_hand_computed_case(built_db):
+    # C1/m1: axis (150 + 870 + 330 + 670 + 50) / 5 = 414; pairs fa-fb (H 192, V 10, A 2000)
+    # and fc-fd (H 172, V 30, A 1200). C1/m2: one face, axis its centre 42, no pair.
+    # C2/m1: centres 300 and 150, axis 225; fi-fh mirror exactly in x (H 0), V 50, A 180000 - 60000.
+    assert rows(built_db, "select * from mural_symmetry order by cave_id, mural_id") == [
+        ("C1", "m1", 414.0, 2, 182.0, 192.0, 20.0, 30.0, 1600.0, 2000.0),
+        ("C1", "m2", 42.0, 0, None, None, None, None, None, None),
+        ("C2", "m1", 225.0, 1, 0.0, 0.0, 50.0, 50.0, 120000.0, 120000.0),
+    ]
+
+
+def test_subset_sizes(built_db):
+    assert rows(built_db, "select * from subset_sizes") == [
+        ("all", None, "20k", 8), ("all", None, "3k", 5), ("all", None, "500", 1),
+        ("cave", "C1", "20k", 6), ("cave", "C1", "3k", 4), ("cave", "C1", "500", 1),
+        ("cave", "C2", "20k", 2), ("cave", "C2", "3k", 1), ("cave", "C2", "500", 0),
+        ("cave", "C3", "20k", 0), ("cave", "C3", "3k", 0), ("cave", "C3", "500", 0),
+    ]
+
+
+def test_attribute_distribution(built_db):
+    got = {(s, a, c): (n, faces, share) for s, a, c, n, faces, share in rows(
+        built_db, "select * from attribute_distribution where faces > 0")}
+    # 3k: fa, fb, fc (C1/m1, HT), fg (C1/m2, FD), fh (C2/m1, MT).
+    assert got[("3k", "period", "HT")] == ("High Tang", 3, 0.6)
+    assert got[("3k", "period", "FD")] == ("Five Dynasties", 1, 0.2)
+    assert got[("3k", "cave_style", "DS")] == ("Dome Style", 1, 0.2)
+    assert got[("3k", "site", "MC")] == ("Mogao Caves", 4, 0.8)
+    assert got[("3k", "identity", "BS")] == ("Bodhisattvas", 2, 0.4)
+    assert got[("500", "identity", "B")] == ("Buddhas", 1, 1.0)
+    assert len(got) == 3 + 2 + 2 + 4 + 4  # 3k: 3 periods, 2 styles, 2 sites, 4 identities; 500: one each
+    zero = rows(built_db, "select name, faces from attribute_distribution where subset = '3k' and code = 'WTBC'")
+    assert zero == [("Western Thousand Buddha Cave", 0)]
+
+
+def test_unlabelled_identity_has_a_name(fixture_db):
+    with db.write_connection(fixture_db) as con:
+        con.execute("insert into subset_3k values ('ff', 'C1', 'ana')")
+    run_models(fixture_db)
+    assert rows(fixture_db, "select code, name, faces from attribute_distribution "
+                            "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'") == [(None, "unlabelled", 1)]
+
+
+def test_crop_resolution_and_upscale_tiers(built_db):
+    # Longer sides: fa 120, fb 140, fc 60, fd 80, ff 100, fg 64, fh 600, fi 300.
+    histogram = rows(built_db, "select bin_start, bin_end, crops, crops_3k from crop_resolution")
+    assert histogram[:3] == [(0, 64, 1, 1), (64, 128, 4, 2), (128, 192, 1, 1)]
+    assert histogram[-1] == (576, 640, 1, 1) and len(histogram) == 10 and sum(h[2] for h in histogram) == 8
+    assert rows(built_db, "select * from upscale_tiers") == [
+        ("two_stage", 6, 4, 4), ("one_stage", 1, 0, 0), ("downsample", 1, 1, 1)]
+
+
+def test_quality_summary(built_db):
+    summary = {r[0]: r for r in rows(built_db, "select band, images, psnr, ssim, lpips, esi_low, esi_high, snr_low from quality_summary")}
+    assert list(summary) == ["~512", "512~"]
+    assert summary["~512"] == ("~512", 2, 32.0, pytest.approx(0.85), None, 1.25, 2.25, None)
+    assert summary["512~"] == ("512~", 1, 40.0, 0.95, 0.05, 1.2, 1.3, None)
+
+
+def test_cave_status(built_db):
+    assert rows(built_db, "select * from cave_status") == [
+        ("C1", 2, 6, 5, 4, 1, 1, T2, False),
+        ("C2", 1, 2, 2, 1, 0, 0, T1, True),
+        ("C3", 0, 0, 0, 0, 0, 0, None, None),
+    ]
+
+
+# ---------------------------------------------------------------- schema tests
+
+
+def test_every_schema_test_passes_on_good_data(built_db):
+    failed = {t.name: o.offending for t in load_schema_tests() if not (o := run_schema_test(built_db, t)).passed}
+    assert failed == {}
+
+
+BROKEN = [
+    pytest.param("insert into faces select * from faces where face_id = 'fa'", (),
+                 "stg_faces__face_id__unique", "fa", id="duplicate"),
+    pytest.param("alter table vocabulary alter column name drop not null; "
+                 "insert into vocabulary values ('period', 'QQ', null)", (),
+                 "stg_vocabulary__name__not_null", "QQ", id="null"),
+    pytest.param("update caves set period = ? where cave_id = 'C2'", ("XX",),
+                 "stg_caves__period__accepted_values", "XX", id="unknown-vocabulary-code"),
+    pytest.param("update face_candidates set status = ? where face_id = 'fa'", ("maybe",),
+                 "stg_face_candidates__status__accepted_values", "maybe", id="unknown-literal-value"),
+    pytest.param("insert into subset_3k values (?, 'C1', 'ana')", ("ghost",),
+                 "stg_subset_3k__face_id__relationships", "ghost", id="dangling-relationship"),
+    pytest.param("update faces set identity = ? where face_id = 'fa'", ("Apsara",),
+                 "attribute_distribution__name__not_null", "Apsara", id="code-without-a-name-in-a-mart"),
+]
+
+
+@pytest.mark.parametrize(("sql", "params", "failing_test", "offending_value"), BROKEN)
+def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_test, offending_value):
+    with db.write_connection(fixture_db) as con:
+        for statement in sql.split("; "):
+            con.execute(statement, list(params) if "?" in statement else [])
+    run_models(fixture_db)
+    test = next(t for t in load_schema_tests() if t.name == failing_test)
+    outcome = run_schema_test(fixture_db, test)
+    assert not outcome.passed and outcome.failures >= 1
+    assert offending_value in {value for row in outcome.offending for value in row.values()}
+
+
+# ---------------------------------------------------------------- Dagster
+
+
+@pytest.mark.slow
+def test_dagster_materializes_every_sql_model_and_the_checks_pass(fixture_db, tmp_path):
+    from dhf_assets.defs.analysis.assets import symmetry_pairs
+    from dhf_assets.defs.resources import DhfStore
+    from dhf_assets.defs.sql_models import sql_model_definitions
+
+    store = DhfStore(archive_dir=str(tmp_path), output_dir=str(tmp_path), duckdb_path=str(fixture_db))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("caves", ["C1", "C2"])
+    for cave_id in ("C1", "C2", "C1"):  # per-cave replace: running a cave again changes nothing
+        dg.materialize([symmetry_pairs], partition_key=cave_id, resources={"store": store}, instance=instance)
+    assert rows(fixture_db, "select count(*) from symmetry_pairs") == [(3,)]
+
+    assets, checks = sql_model_definitions()
+    result = dg.materialize([*assets, *checks], resources={"store": store}, instance=instance)
+    assert result.success
+    materialized = {m.name: result.asset_materializations_for_node(m.name)[0].metadata for m in discover_models()}
+    assert materialized["mural_symmetry"]["dagster/row_count"].value == 3
+    assert "| cave_id | mural_id | axis_x |" in materialized["mural_symmetry"]["preview"].value
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == len(load_schema_tests()) and all(e.passed for e in evaluations)
+    assert {e.check_name for e in evaluations} >= {"stg_faces__face_id__unique", "cave_status__cave_id__unique"}
