@@ -17,7 +17,9 @@ from dhf_assets.lib.sql_models import (
     referenced_names,
     run_models,
     run_schema_test,
+    with_upstream,
 )
+from dhf_assets.lib.tables import TABLES
 from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
 from dhf_assets.lib.vocabulary import vocabulary_rows
 
@@ -152,6 +154,7 @@ def test_order_puts_staging_before_marts_and_every_model_after_its_dependencies(
     position = {m.name: i for i, m in enumerate(models)}
     assert all(position[dep] < position[m.name] for m in models for dep in m.depends_on)
     assert [m.name for m in order_models(reversed(models))] == [m.name for m in models]
+    assert [m.name for m in with_upstream(models, ["mural_symmetry"])] == ["stg_faces", "stg_symmetry_pairs", "mural_symmetry"]
 
 
 def write_models(root: Path, files: dict[str, str]) -> Path:
@@ -192,7 +195,7 @@ models:
     assert [t.name for t in tests] == ["stg_x__site__accepted_values", "stg_x__site__relationships",
                                        "stg_x__period__accepted_values"]
     assert tests[0].params == ("MC", "YC") and tests[2].params == ("period",)
-    assert "from stg_x t" in tests[1].sql
+    assert "from stg_x t" in tests[1].sql and tests[1].reads == ("stg_x",) and tests[2].reads == ("vocabulary",)
 
 
 # ---------------------------------------------------------------- models on the fixture
@@ -243,7 +246,7 @@ def test_attribute_distribution(built_db):
 def test_unlabelled_identity_has_a_name(fixture_db):
     with db.write_connection(fixture_db) as con:
         con.execute("insert into subset_3k values ('ff', 'C1', 'ana')")
-    run_models(fixture_db)
+    run_models(fixture_db, with_upstream(discover_models(), ["attribute_distribution"]))
     assert rows(fixture_db, "select code, name, faces from attribute_distribution "
                             "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'") == [(None, "unlabelled", 1)]
 
@@ -302,8 +305,8 @@ def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_
     with db.write_connection(fixture_db) as con:
         for statement in sql.split("; "):
             con.execute(statement, list(params) if "?" in statement else [])
-    run_models(fixture_db)
     test = next(t for t in load_schema_tests() if t.name == failing_test)
+    run_models(fixture_db, with_upstream(discover_models(), [test.model, *(set(test.reads) - set(TABLES))]))
     outcome = run_schema_test(fixture_db, test)
     assert not outcome.passed and outcome.failures >= 1
     assert offending_value in {value for row in outcome.offending for value in row.values()}

@@ -1,5 +1,7 @@
 """SQL models: one asset per `.sql` file of dbt_like_sql/, each schema.yml test an asset check on it."""
 
+from typing import Iterable
+
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
@@ -21,10 +23,14 @@ TABLE_WRITERS = {"face_detections": "face_candidates", "review_history": "face_r
 UNMANAGED_TABLES = frozenset({"cave_builds", "archive_inputs"})
 
 
+def as_assets(relations: Iterable[str]) -> list[str]:
+    """Asset keys of models and Python tables (a table is drawn as the asset that writes it)."""
+    return sorted({TABLE_WRITERS.get(r, r) for r in relations if r not in UNMANAGED_TABLES})
+
+
 def upstream_assets(model: SqlModel) -> list[str]:
-    """The models and Python assets the model reads, as asset keys."""
-    tables = {TABLE_WRITERS.get(t, t) for t in model.reads_tables if t not in UNMANAGED_TABLES}
-    return sorted(set(model.depends_on) | tables)
+    """The models and Python assets the model reads."""
+    return as_assets([*model.depends_on, *model.reads_tables])
 
 
 def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -54,7 +60,8 @@ def build_model_checks(model: str, tests: list[SchemaTest]) -> dg.AssetChecksDef
 
     @dg.multi_asset_check(
         name=f"{model}_schema_tests",
-        specs=[dg.AssetCheckSpec(t.name, asset=model, description=t.description, blocking=True) for t in tests],
+        specs=[dg.AssetCheckSpec(t.name, asset=model, description=t.description, blocking=True,
+                                 additional_deps=as_assets(set(t.reads) - {model})) for t in tests],
     )
     def _checks(store: DhfStore):
         for test in tests:

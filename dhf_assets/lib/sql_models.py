@@ -61,6 +61,7 @@ class SchemaTest:
     sql: str
     params: tuple[Any, ...] = ()
     description: str = ""
+    reads: tuple[str, ...] = ()  # other models or tables the test queries (relationships, vocabulary)
 
     @property
     def name(self) -> str:
@@ -203,6 +204,21 @@ def order_models(models: Iterable[SqlModel]) -> list[SqlModel]:
     return done
 
 
+def with_upstream(models: Sequence[SqlModel], names: Iterable[str]) -> list[SqlModel]:
+    """The named models and every model they read, directly or not, in build order."""
+    by_name = {model.name: model for model in models}
+    wanted: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in by_name:
+            raise ValueError(f"no SQL model named {name!r}")
+        if name not in wanted:
+            wanted.add(name)
+            pending += by_name[name].depends_on
+    return [model for model in models if model.name in wanted]
+
+
 # ---------------------------------------------------------------- building
 
 
@@ -255,32 +271,37 @@ def _identifier(value: Any, where: str) -> str:
     return text
 
 
-def _test_sql(model: str, column: str, kind: str, args: Any, where: str) -> tuple[str, tuple[Any, ...], str]:
+def _build_test(model: str, column: str, kind: str, args: Any, where: str) -> SchemaTest:
+    sql, params, description, reads = _test_sql(model, column, kind, args, where)
+    return SchemaTest(model, column, kind, sql, params, f"{model}: {description}.", reads)
+
+
+def _test_sql(model: str, column: str, kind: str, args: Any, where: str) -> tuple[str, tuple[Any, ...], str, tuple[str, ...]]:
     if kind == "unique":
         return (f"select {column}, count(*) as n_rows from {model} where {column} is not null "
-                f"group by {column} having count(*) > 1 order by n_rows desc, {column}", (), f"{column} is unique")
+                f"group by {column} having count(*) > 1 order by n_rows desc, {column}", (), f"{column} is unique", ())
     if kind == "not_null":
-        return f"select * from {model} where {column} is null", (), f"{column} is never NULL"
+        return f"select * from {model} where {column} is null", (), f"{column} is never NULL", ()
     if kind == "accepted_values":
         values = args.get("values") if isinstance(args, Mapping) else args
         if isinstance(args, Mapping) and "attribute" in args:
             attribute = str(args["attribute"])
             return (f"select {column}, count(*) as n_rows from {model} where {column} is not null and {column} not in "
                     f"(select code from vocabulary where attribute = ?) group by {column} order by {column}",
-                    (attribute,), f"{column} is a {attribute} code of the vocabulary")
+                    (attribute,), f"{column} is a {attribute} code of the vocabulary", ("vocabulary",))
         if not isinstance(values, list) or not values:
             raise ValueError(f"{where}: accepted_values needs `attribute: <name>` or a list of values")
         marks = ", ".join("?" for _ in values)
         return (f"select {column}, count(*) as n_rows from {model} where {column} is not null "
                 f"and {column} not in ({marks}) group by {column} order by {column}",
-                tuple(values), f"{column} in {', '.join(map(str, values))}")
+                tuple(values), f"{column} in {', '.join(map(str, values))}", ())
     if kind == "relationships":
         if not isinstance(args, Mapping) or "to" not in args or "field" not in args:
             raise ValueError(f"{where}: relationships needs `to` and `field`")
         to, field = _identifier(args["to"], where), _identifier(args["field"], where)
         return (f"select m.{column}, count(*) as n_rows from {model} m where m.{column} is not null and not exists "
                 f"(select 1 from {to} t where t.{field} = m.{column}) group by m.{column} order by m.{column}",
-                (), f"every {column} is a {field} of {to}")
+                (), f"every {column} is a {field} of {to}", (to,))
     raise ValueError(f"{where}: unknown test {kind!r} (known: {', '.join(TEST_KINDS)})")
 
 
@@ -289,8 +310,7 @@ def _column_tests(model: str, column: Mapping[str, Any], where: str) -> list[Sch
     tests = []
     for entry in column.get("tests", column.get("data_tests", [])) or []:
         kind, args = (entry, None) if isinstance(entry, str) else next(iter(entry.items()))
-        sql, params, description = _test_sql(model, name, kind, args, f"{where}.{name}")
-        tests.append(SchemaTest(model, name, kind, sql, params, f"{model}: {description}."))
+        tests.append(_build_test(model, name, kind, args, f"{where}.{name}"))
     return tests
 
 
@@ -309,6 +329,9 @@ def load_schema_tests(root: Path = SQL_ROOT, models: Sequence[SqlModel] | None =
                 raise ValueError(f"{path}: tests for {model!r}, which has no .sql file")
             for column in entry.get("columns", []):
                 tests += _column_tests(model, column, f"{path}:{model}")
+    unknown = sorted({r for t in tests for r in t.reads} - known - TABLES.keys())
+    if unknown:
+        raise ValueError(f"schema tests read unknown models or tables: {', '.join(unknown)}")
     names = [t.name for t in tests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

@@ -10,6 +10,7 @@ from typing import Sequence
 import duckdb
 
 from .. import db
+from ..vocabulary import VOCABULARY
 
 DEFAULT_LICENSE = "other"
 DEFAULT_LICENSE_NOTE = ("No licence was set for this release (DHF_LICENSE). The mural scans remain subject to "
@@ -200,7 +201,19 @@ are 1-based and inclusive; in the JSON, CSV and COCO files 0-based and half-open
 
 
 def _subset_rows(table: Table | None, subset: str) -> Table | None:
+    """One subset's rows in the paper's order (Figure 6), shares as percentages."""
     if table is None:
         return None
-    index = table.columns.index("subset")
-    return Table(table.columns, [r for r in table.rows if str(r[index]) == subset])
+    column = {name: i for i, name in enumerate(table.columns)}
+    attributes = list(VOCABULARY)
+
+    def order(row: tuple) -> tuple:
+        attribute, code = row[column["attribute"]], row[column["code"]]
+        codes = list(VOCABULARY.get(attribute, {}))
+        return (attributes.index(attribute) if attribute in attributes else len(attributes), attribute,
+                codes.index(code) if code in codes else len(codes), str(code))
+
+    rows = sorted((r for r in table.rows if str(r[column["subset"]]) == subset), key=order)
+    share = column["share"]
+    return Table(table.columns, [(*r[:share], f"{r[share]:.1%}" if r[share] is not None else None, *r[share + 1:])
+                                 for r in rows])

@@ -20,6 +20,7 @@ class Written:
     path: Path
     png: bytes
     caption: str
+    pairs: int = 0  # symmetric pairs drawn (mural figures)
 
 
 def distribution_rows(rows: list[tuple]) -> list[tuple]:
@@ -91,7 +92,7 @@ def write_mural_figures(database: Path, archive: Path, reports: Path, max_side: 
         png = mural_figure_png(preview, scale, MuralFigure(title, mural_boxes, mural_pairs, axis_x))
         target = folder / cave / f"{mural}.png"
         write_bytes_atomic(target, png)
-        written.append(Written(target, png, title))
+        written.append(Written(target, png, title, len(mural_pairs)))
     _remove_stale(folder, {w.path for w in written})
     return written, skipped
 

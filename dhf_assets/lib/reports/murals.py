@@ -17,7 +17,8 @@ from PIL import Image
 from .charts import figure_png
 
 BOX_COLOR = "#00d000"
-PAIR_COLOR = "#ffb000"
+# One colour per pair, so that pairs on one row of figures stay apart.
+PAIR_COLORS = ("#ffb000", "#00c8ff", "#ff4fd8", "#ffffff", "#a0ff00", "#ff7a30")
 AXIS_COLOR = "#ff3030"
 
 
@@ -52,6 +53,15 @@ def load_preview(path: Path, max_side: int, max_pixels: int) -> tuple[Image.Imag
     return preview, preview.width / width
 
 
+def _free_spot(placed: list[tuple[float, float, float]], x: float, y: float, width: float,
+               height: float) -> tuple[float, float]:
+    """Move a label up until it overlaps no label placed before it (pairs often share a row)."""
+    while any(abs(x - px) < (width + pw) / 2 and abs(y - py) < height for px, py, pw in placed):
+        y -= height
+    placed.append((x, y, width))
+    return x, y
+
+
 def _center(box: tuple[int, int, int, int], scale: float) -> tuple[float, float]:
     return (box[0] + box[2]) / 2 * scale, (box[1] + box[3]) / 2 * scale
 
@@ -73,15 +83,18 @@ def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> b
                                  fill=False, edgecolor=BOX_COLOR, linewidth=line * 1.5))
     if spec.axis_x is not None:
         axes.axvline(spec.axis_x * scale, color=AXIS_COLOR, linestyle="--", linewidth=line * 1.5)
-        axes.text(spec.axis_x * scale, height * 0.01, " axis", color=AXIS_COLOR, fontsize=font, va="top",
-                  fontweight="bold")
-    for pair in spec.pairs:
+        axes.text(spec.axis_x * scale, height * 0.01, f" axis x = {spec.axis_x:.0f}", color=AXIS_COLOR,
+                  fontsize=font, va="top", fontweight="bold",
+                  bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    placed: list[tuple[float, float, float]] = []
+    for index, pair in enumerate(spec.pairs):
+        color = PAIR_COLORS[index % len(PAIR_COLORS)]
         (x1, y1), (x2, y2) = _center(pair.left_box, scale), _center(pair.right_box, scale)
-        axes.plot([x1, x2], [y1, y2], color=PAIR_COLOR, linewidth=line * 1.5)
-        axes.plot([x1, x2], [y1, y2], "o", color=PAIR_COLOR, markersize=line * 4)
+        axes.plot([x1, x2], [y1, y2], "-o", color=color, linewidth=line * 1.5, markersize=line * 4)
         label = f"H {pair.h_err:.1f}  V {pair.v_err:.1f}  A {pair.area_err:,.0f}"
-        axes.text((x1 + x2) / 2, (y1 + y2) / 2 - 4 * line, label, ha="center", va="bottom", fontsize=font,
-                  color="black", bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": PAIR_COLOR, "pad": 2})
+        x, y = _free_spot(placed, (x1 + x2) / 2, (y1 + y2) / 2 - 4 * line, len(label) * font * 0.85, font * 2.2)
+        axes.text(x, y, label, ha="center", va="bottom", fontsize=font, color="black",
+                  bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color, "linewidth": 1.5, "pad": 2})
     figure.text(0.01, 1 - 0.3 / (height / dpi + 0.6), spec.title, fontsize=max(9.0, font), va="center",
                 fontweight="bold")
     return figure_png(figure, dpi=dpi)
