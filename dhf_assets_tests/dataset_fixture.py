@@ -126,18 +126,18 @@ select * from per_cave union all select 'all', null, subset, sum(faces) from per
 create or replace table attribute_distribution as
 with members as (select '3k' as subset, face_id from subset_3k union all select '500', face_id from subset_500),
 attrs as (
-    select s.subset, m.period, c.cave_style, c.site, f.identity, f.orientation
+    select s.subset, m.period, c.cave_style, c.site, coalesce(f.identity, '?') as identity
     from members s join faces f using (face_id)
     join murals m on m.cave_id = f.cave_id and m.mural_id = f.mural_id join caves c on c.cave_id = f.cave_id),
-long as (unpivot attrs on period, cave_style, site, identity, orientation into name attribute value code),
-counts as (select subset, attribute, code, count(*) as faces from long group by all)
-select c.subset, c.attribute, c.code, v.name, c.faces,
+long as (unpivot attrs on period, cave_style, site, identity into name attribute value code),
+counts as (select subset, attribute, nullif(code, '?') as code, count(*) as faces from long group by all)
+select c.subset, c.attribute, c.code, coalesce(v.name, 'unlabelled') as name, c.faces,
        c.faces / sum(c.faces) over (partition by c.subset, c.attribute) as share
 from counts c left join vocabulary v on v.attribute = c.attribute and v.code = c.code;
 
 create or replace table crop_resolution as
-select floor(greatest(width, height) / 64) * 64 as bin_start, floor(greatest(width, height) / 64) * 64 + 64 as bin_end,
-       count(*) as crops from faces group by all;
+select (greatest(width, height) // 64) * 64 as bin_start, (greatest(width, height) // 64) * 64 + 64 as bin_end,
+       count(*) as crops, count(s.face_id) as crops_3k from faces left join subset_3k s using (face_id) group by all;
 
 create or replace table upscale_tiers as
 with tiers as (select face_id, case when greatest(width, height) < 256 then 'two_stage'

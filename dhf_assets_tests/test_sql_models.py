@@ -337,3 +337,18 @@ def test_dagster_materializes_every_sql_model_and_the_checks_pass(fixture_db, tm
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(load_schema_tests()) and all(e.passed for e in evaluations)
     assert {e.check_name for e in evaluations} >= {"stg_faces__face_id__unique", "cave_status__cave_id__unique"}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 200.0), ("", 200.0), ("150", 150.0), ("abc", None), ("-1", None)])
+def test_symmetry_tolerance_setting(monkeypatch, raw, expected):
+    from dhf_assets.defs.analysis.assets import TOLERANCE_VARIABLE, symmetry_tolerance_px
+
+    if raw is None:
+        monkeypatch.delenv(TOLERANCE_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(TOLERANCE_VARIABLE, raw)
+    if expected is None:
+        with pytest.raises(ValueError, match=TOLERANCE_VARIABLE):
+            symmetry_tolerance_px()
+    else:
+        assert symmetry_tolerance_px() == expected

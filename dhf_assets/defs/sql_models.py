@@ -1,6 +1,6 @@
 """SQL models: one asset per `.sql` file of dbt_like_sql/, each schema.yml test an asset check on it."""
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import dagster as dg
 
@@ -17,10 +17,11 @@ from dhf_assets.lib.sql_models import (
 )
 
 PREVIEW_ROWS = 10
-# Python tables written by an asset of another name; tables no asset writes (the build bookkeeping
-# of `dhf build`: cave_builds, archive_inputs) are read but are not drawn as upstream assets.
-TABLE_WRITERS = {"face_detections": "face_candidates", "review_history": "face_reviews"}
-UNMANAGED_TABLES = frozenset({"cave_builds", "archive_inputs"})
+# Python tables written by an asset of another name (`quarantine` closes a cave's build and records
+# it in cave_builds); bookkeeping tables that no single asset owns (the archive scan, every asset's
+# fingerprints) may be read but are not drawn as upstream assets.
+TABLE_WRITERS = {"face_detections": "face_candidates", "review_history": "face_reviews", "cave_builds": "quarantine"}
+UNMANAGED_TABLES = frozenset({"archive_inputs", "asset_fingerprints"})
 
 
 def as_assets(relations: Iterable[str]) -> list[str]:
@@ -63,7 +64,7 @@ def build_model_checks(model: str, tests: list[SchemaTest]) -> dg.AssetChecksDef
         specs=[dg.AssetCheckSpec(t.name, asset=model, description=t.description, blocking=True,
                                  additional_deps=as_assets(set(t.reads) - {model})) for t in tests],
     )
-    def _checks(store: DhfStore):
+    def _checks(store: DhfStore) -> Iterator[dg.AssetCheckResult]:
         for test in tests:
             outcome = run_schema_test(store.database, test)
             yield dg.AssetCheckResult(

@@ -21,6 +21,9 @@ DETECTION_COLUMNS = (
 )
 
 
+DECODE_CHUNK = 32  # crops decoded and held at a time
+
+
 @dataclass(frozen=True)
 class Crop:
     face_id: str
@@ -52,9 +55,10 @@ def score_crops(
     cave_id: str, crops: Iterable[Crop], detectors: tuple[FaceDetector, ...], threshold: float, rule: str,
     batch_size: int,
 ) -> Iterator[tuple[list[tuple], list[tuple], list[Problem]]]:
-    """Per batch: candidate rows, detection rows and problems. Only one batch is decoded at a time."""
+    """Per chunk: candidate rows, detection rows and problems. Only one chunk is decoded at a time;
+    each detector batches it by its own `batch_size`."""
     names = ",".join(f"{d.name}:{d.weights_id}" for d in detectors)
-    for batch in _batches(crops, batch_size):
+    for batch in _batches(crops, max(batch_size, DECODE_CHUNK)):
         decoded = [(crop, _decode(crop)) for crop in batch]
         problems = [Problem("candidates", c.path.name, c.face_id, a) for c, a in decoded if isinstance(a, str)]
         usable = [(c, a) for c, a in decoded if not isinstance(a, str)]

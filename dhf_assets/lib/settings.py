@@ -22,7 +22,9 @@ DEFAULTS: dict[str, str] = {
     "DHF_DETECTORS": "mtcnn,retinaface",
     "DHF_RETINAFACE_BACKBONE": "resnet50",
     "DHF_RETINAFACE_WEIGHTS": "",
-    "DHF_DETECT_BATCH": "16",
+    # Crops per detector forward. On CPU 1 is fastest (RetinaFace pads a batch to its largest crop:
+    # 91 crops/s at 1, 36 at 8, bench/detect.py); on a GPU use 16 or more.
+    "DHF_DETECT_BATCH": "1",
     "DHF_CANDIDATE_THRESHOLD": "0.9",
     "DHF_CANDIDATE_RULE": "any",
     # "off" or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto".

@@ -238,7 +238,7 @@ def run_model(database: Path, model: SqlModel) -> int:
 
 def run_models(database: Path, models: Sequence[SqlModel] | None = None) -> dict[str, int]:
     """Build every model in order (all discovered ones by default); row count per model."""
-    return {model.name: run_model(database, model) for model in (models or discover_models())}
+    return {model.name: run_model(database, model) for model in (discover_models() if models is None else models)}
 
 
 def preview(database: Path, name: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
@@ -251,7 +251,7 @@ def preview(database: Path, name: str, limit: int = 10) -> tuple[list[str], list
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A small markdown table (for the UI's metadata)."""
     def cell(value: Any) -> str:
-        text = "NULL" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+        text = "NULL" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

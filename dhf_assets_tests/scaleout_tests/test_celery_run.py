@@ -102,10 +102,18 @@ def step_workers(instance, run_id: str) -> dict[str, str]:
     return found
 
 
+def step_pids(instance, run_id: str) -> dict[str, int]:
+    """Step key -> the process that executed it (from its STEP_START event)."""
+    import dagster as dg
+
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_START).records
+    return {r.event_log_entry.dagster_event.step_key: r.event_log_entry.dagster_event.pid for r in records}
+
+
 def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, celery_workers):
     import dagster as dg
     from dagster._core.definitions.reconstruct import ReconstructableRepository
-    from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
+    from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
     from dhf_assets import runner
     from dhf_assets.defs.partitions import CAVES_PARTITION
@@ -117,38 +125,39 @@ def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, cel
     workers = [celery_workers("dhf-cpu", "dagster", scaleout_env, concurrency=2),
                celery_workers("dhf-gpu", "gpu", scaleout_env, concurrency=1)]
 
-    instance = dg.DagsterInstance.from_config(scaleout_env["DAGSTER_HOME"])
-    assert isinstance(instance.run_storage, PostgresRunStorage)
-    assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
-    assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
-    instance.add_dynamic_partitions(CAVES_PARTITION, [CAVE])
-    assert runner.run_catalog(runner.definitions(), instance).success  # caves.csv, in this process
-    for worker in workers:
-        celery_workers.wait_ready(worker)
-    ready = time.monotonic()
+    with dg.DagsterInstance.from_config(scaleout_env["DAGSTER_HOME"]) as instance:
+        assert isinstance(instance.run_storage, PostgresRunStorage)
+        assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+        instance.add_dynamic_partitions(CAVES_PARTITION, [CAVE])
+        assert runner.run_catalog(runner.definitions(), instance).success  # caves.csv, in this process
+        for worker in workers:
+            celery_workers.wait_ready(worker)
+        ready = time.monotonic()
 
-    # The job as the UI's code location loads it: by module, so each worker rebuilds it by name.
-    recon_job = ReconstructableRepository.for_module(
-        "dhf_assets.definitions", "defs", working_directory=str(REPO_ROOT)
-    ).get_reconstructable_job("cave_job_celery")
-    result, logs = execute_with_deadline(recon_job, instance, {"dagster/partition": CAVE}, workers)
-    finished = time.monotonic()
-    assert result.success, logs
+        # The job as the UI's code location loads it: by module, so each worker rebuilds it by name.
+        recon_job = ReconstructableRepository.for_module(
+            "dhf_assets.definitions", "defs", working_directory=str(REPO_ROOT)
+        ).get_reconstructable_job("cave_job_celery")
+        result, logs = execute_with_deadline(recon_job, instance, {"dagster/partition": CAVE}, workers)
+        finished = time.monotonic()
+        assert result.success, logs
 
-    # The run and its events are in PostgreSQL, readable by any machine.
-    run = instance.get_run_by_id(result.run_id)
-    assert run.tags["dagster/partition"] == CAVE and run.job_name == "cave_job_celery"
+        # Run, events and partitions are in PostgreSQL, where every machine reads them.
+        run = instance.get_run_by_id(result.run_id)
+        assert run.tags["dagster/partition"] == CAVE and run.job_name == "cave_job_celery"
+        where, pids = step_workers(instance, result.run_id), step_pids(instance, result.run_id)
 
-    where = step_workers(instance, result.run_id)
-    assert where["upscaled_faces"] == "dhf-gpu", where
-    others = {step: name for step, name in where.items() if step != "upscaled_faces"}
-    assert {"murals", "faces", "face_candidates", "face_quality"} <= set(others) and set(others.values()) == {"dhf-cpu"}, where
+    # Every step was a Celery task: upscaled_faces on the gpu queue's worker, the rest on dagster's,
+    # each in a worker process, never in this one.
+    assert set(where) == set(pids) and {"murals", "faces", "face_candidates", "upscaled_faces", "face_quality"} <= set(where)
+    assert where.pop("upscaled_faces") == "dhf-gpu" and set(where.values()) == {"dhf-cpu"}, where
+    assert os.getpid() not in pids.values() and len(set(pids.values())) >= 2, pids
 
     database = Path(scaleout_env["DHF_DUCKDB_PATH"])
     counts = {table: query(database, f"select count(*) from {table} where cave_id = ?", [CAVE])[1][0][0]
               for table in ("faces", "face_candidates", "subset_3k", "upscaled_faces", "face_quality")}
     assert counts == dict.fromkeys(counts, expected[CAVE]), counts
-    upscaled = query(database, "select face_id, backend, tier from upscaled_faces order by face_id")[1]
+    upscaled = query(database, "select face_id, backend from upscaled_faces order by face_id")[1]
     assert [row[0] for row in upscaled] == face_ids and {row[1] for row in upscaled} <= {"lanczos", "none"}
     assert query(database, "select count(*) from faces where cave_id = 'B2'")[1] == [(0,)]
-    print(f"[timing] servers+workers ready {ready - started:.1f} s, run {finished - ready:.1f} s")
+    print(f"[timing] servers and workers ready {ready - started:.1f} s, run {finished - ready:.1f} s")

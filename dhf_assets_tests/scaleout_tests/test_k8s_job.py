@@ -80,14 +80,14 @@ def test_the_upscale_step_pod_asks_for_one_gpu_and_the_others_for_none(definitio
     container = pod.containers[0]
     assert container.image == IMAGE
     assert container.resources.limits == {"nvidia.com/gpu": "1"}
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in [t.to_dict() for t in pod.tolerations]
-    device = [e.value for e in container.env if e.name == "DHF_DEVICE"]
-    assert device[-1] == "cuda"  # the later entry wins in a container's env
+    assert [(t.key, t.operator, t.effect) for t in pod.tolerations] == [("nvidia.com/gpu", "Exists", "NoSchedule")]
+    assert [e.value for e in container.env if e.name == "DHF_DEVICE"] == ["cuda"]
 
     _, cpu_pod = step_pod(job, "face_candidates", run_config)
     limits = cpu_pod.containers[0].resources.limits if cpu_pod.containers[0].resources else None
     assert "nvidia.com/gpu" not in (limits or {})
     assert not cpu_pod.tolerations
+    assert "DHF_DEVICE" not in {e.name for e in cpu_pod.containers[0].env}  # the default: cpu
 
 
 def test_every_step_pod_mounts_the_shared_archive_outputs_and_tables(definitions):

@@ -18,6 +18,7 @@ from .. import db
 from .captions import caption
 from .data import vocabulary_names
 from .folders import copy_file, safe_join, staged_folder, write_text
+from ..vocabulary import VOCABULARY
 
 SUBSETS = ("500", "3k")
 
@@ -33,7 +34,8 @@ class SelectionSummary:
 def _check_code(names: dict[tuple[str, str], str], attribute: str, code: str | None) -> None:
     if code is None:
         return
-    known = [c for (a, c) in names if a == attribute]
+    order = list(VOCABULARY.get(attribute, {}))
+    known = sorted((c for (a, c) in names if a == attribute), key=lambda c: (c not in order, order.index(c) if c in order else 0, c))
     if code not in known:
         raise ValueError(f"unknown {attribute} code {code!r} (known: {', '.join(known)})")
 

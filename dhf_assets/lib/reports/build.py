@@ -33,7 +33,9 @@ def distribution_rows(rows: list[tuple]) -> list[tuple]:
             if attribute in present:
                 mart_name, faces = counts.get((attribute, code), (name, 0))
                 ordered.append((attribute, code, mart_name or name, faces))
-    extra = sorted((a, c, n, f) for (a, c), (n, f) in counts.items() if c not in VOCABULARY.get(a, {}))
+    # Codes outside the vocabulary, e.g. the mart's NULL identity ("unlabelled"), come last.
+    extra = sorted(((a, c, n, f) for (a, c), (n, f) in counts.items() if c not in VOCABULARY.get(a, {})),
+                   key=lambda r: (r[0], str(r[1])))
     return ordered + extra
 
 
@@ -51,7 +53,10 @@ def write_attribute_charts(database: Path, reports: Path) -> list[Written]:
 
 
 def write_crop_resolution_chart(database: Path, reports: Path) -> Written:
-    bins = db.query(database, "select bin_start, bin_end, crops from crop_resolution order by bin_start")[1]
+    columns, rows = db.query(database, "select * from crop_resolution order by bin_start")
+    # (bin_start, bin_end, crops[, crops_3k]): the 3k count is drawn over the 20k bars when the mart has it.
+    bins = [tuple(row[columns.index(c)] for c in ("bin_start", "bin_end", "crops", "crops_3k") if c in columns)
+            for row in rows]
     tiers = db.query(database, "select tier, crops_20k, crops_3k, upscaled from upscale_tiers")[1]
     png = crop_resolution_png(bins, tiers)
     path = reports / "crop_resolution.png"

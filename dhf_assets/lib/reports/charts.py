@@ -18,12 +18,13 @@ TIER_EDGES = (256, 512)
 TIER_LABELS = {"two_stage": "two-stage ×4 (L < 256)", "one_stage": "one-stage ×4 (256 ≤ L ≤ 512)",
                "downsample": "Lanczos down-sampling (L > 512)"}
 BAR_COLOR = "#3b6ea5"
+BAR_3K_COLOR = "#1d3557"
 
 
-def figure_png(figure: Figure, dpi: int = 110) -> bytes:
+def figure_png(figure: Figure, dpi: int = 110, tight: bool = True) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     return buffer.getvalue()
 
 
@@ -43,7 +44,8 @@ def attribute_distribution_png(rows: Sequence[tuple], subset_label: str, total_f
     for position, attribute in enumerate(attributes):
         axes = figure.add_subplot(grid[position // columns, position % columns])
         items = [r for r in rows if r[0] == attribute]
-        labels = [f"{name} ({code})" if name and name != code else str(code) for _, code, name, _ in items]
+        labels = [f"{name} ({code})" if name and code and name != code else str(name or code)
+                  for _, code, name, _ in items]
         counts = [int(r[3] or 0) for r in items]
         bars = axes.barh(range(len(items)), counts, color=BAR_COLOR, height=0.7)
         axes.set_yticks(range(len(items)), labels, fontsize=9)
@@ -62,13 +64,18 @@ def attribute_distribution_png(rows: Sequence[tuple], subset_label: str, total_f
 
 
 def crop_resolution_png(bins: Sequence[tuple], tiers: Sequence[tuple] = ()) -> bytes:
-    """Histogram of crop sizes: bins are (bin_start, bin_end, crops); tiers are (tier, crops_20k, ...)."""
+    """Histogram of crop sizes: bins are (bin_start, bin_end, crops[, crops_3k]); tiers are (tier, crops_20k, crops_3k, ...)."""
     figure = Figure(figsize=(10, 5.2))
     axes = figure.add_subplot()
     starts = [float(b[0]) for b in bins]
     widths = [float(b[1]) - float(b[0]) for b in bins]
     counts = [int(b[2] or 0) for b in bins]
-    axes.bar(starts, counts, width=widths, align="edge", color=BAR_COLOR, edgecolor="white", linewidth=0.6)
+    axes.bar(starts, counts, width=widths, align="edge", color=BAR_COLOR, edgecolor="white", linewidth=0.6,
+             label="all crops (20k)")
+    if bins and all(len(b) > 3 for b in bins):
+        axes.bar(starts, [int(b[3] or 0) for b in bins], width=widths, align="edge", color=BAR_3K_COLOR,
+                 edgecolor="white", linewidth=0.6, label="3k subset")
+        axes.legend(loc="center right", frameon=True, fontsize=9)
     top = max(counts + [1])
     right = max([s + w for s, w in zip(starts, widths)] + [TIER_EDGES[-1] * 1.25])
     tier_counts = {str(t[0]): f"{t[1]} crops, {t[2]} in 3k" for t in tiers}

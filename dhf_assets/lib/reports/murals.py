@@ -70,8 +70,12 @@ def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> b
     """Draw boxes, axis and pairs (scan coordinates times `scale`) over the preview; PNG bytes."""
     width, height = preview.size
     dpi = 100
-    figure = Figure(figsize=(width / dpi, height / dpi + 0.6), dpi=dpi)
-    axes = figure.add_axes((0, 0, 1, height / (height + 60)))
+    # The title (two lines) is sized to the picture's width: the PNG is exactly the preview plus a header.
+    lines = spec.title.split("\n")
+    title_font = max(5.0, min(13.0, width / (max(map(len, lines)) * 0.62 * dpi / 72)))
+    header = len(lines) * title_font * 1.45 / 72 + 0.12
+    figure = Figure(figsize=(width / dpi, height / dpi + header), dpi=dpi)
+    axes = figure.add_axes((0, 0, 1, (height / dpi) / (height / dpi + header)))
     axes.imshow(preview, interpolation="antialiased")
     axes.set_xlim(0, width)
     axes.set_ylim(height, 0)
@@ -95,17 +99,17 @@ def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> b
         x, y = _free_spot(placed, (x1 + x2) / 2, (y1 + y2) / 2 - 4 * line, len(label) * font * 0.85, font * 2.2)
         axes.text(x, y, label, ha="center", va="bottom", fontsize=font, color="black",
                   bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color, "linewidth": 1.5, "pad": 2})
-    figure.text(0.01, 1 - 0.3 / (height / dpi + 0.6), spec.title, fontsize=max(9.0, font), va="center",
-                fontweight="bold")
-    return figure_png(figure, dpi=dpi)
+    figure.text(0.01, 1 - 0.06 / (height / dpi + header), spec.title, fontsize=title_font, va="top",
+                fontweight="bold", linespacing=1.3)
+    return figure_png(figure, dpi=dpi, tight=False)
 
 
 def figure_title(cave_id: str, mural_id: str, size: tuple[int, int], scale: float, faces: int,
                  pairs: Sequence[SymmetryPair]) -> str:
     shown = "" if scale >= 0.999 else f", shown at {scale:.0%}"
     title = f"{cave_id} / {mural_id}: {faces} faces, {len(pairs)} symmetric pairs (scan {size[0]}×{size[1]} px{shown})"
-    if pairs:
-        mean = lambda values: sum(values) / len(values)  # noqa: E731
-        title += (f"; mean H {mean([p.h_err for p in pairs]):.1f} px, V {mean([p.v_err for p in pairs]):.1f} px, "
-                  f"A {mean([p.area_err for p in pairs]):,.0f} px²")
-    return title
+    if not pairs:
+        return title
+    mean = lambda values: sum(values) / len(values)  # noqa: E731
+    return (f"{title}\nmean error of the pairs: H {mean([p.h_err for p in pairs]):.1f} px, "
+            f"V {mean([p.v_err for p in pairs]):.1f} px, A {mean([p.area_err for p in pairs]):,.0f} px²")
