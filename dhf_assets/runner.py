@@ -69,11 +69,31 @@ def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
     return _outcome("catalog", result)
 
 
+def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
+    """An unpartitioned job over all caves: the SQL marts and reports, or the exports."""
+    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+    return _outcome(job_name, result)
+
+
 def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
     result = defs.resolve_job_def("cave_job").execute_in_process(
         instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS
     )
     return _outcome(cave_id, result)
+
+
+def _report_checks(result: dg.ExecuteInProcessResult, scope: str, echo) -> bool:
+    """Print each check's outcome and a failing check's offending rows; True if an error failed."""
+    failed = False
+    for evaluation in result.get_asset_check_evaluations():
+        mark = "ok  " if evaluation.passed else "FAIL"
+        echo(f"[dhf] {mark} {scope} {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: {evaluation.description}")
+        if not evaluation.passed:
+            rows = evaluation.metadata.get("offending_rows") or evaluation.metadata.get("offending")
+            for row in (rows.value if rows else [])[:20]:
+                echo(f"         {row}")
+            failed |= evaluation.severity == dg.AssetCheckSeverity.ERROR
+    return failed
 
 
 def check_caves(cave_ids: list[str] | None, echo=print) -> int:
@@ -94,15 +114,10 @@ def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     for cave_id in targets:
         # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
         result = job.execute_in_process(instance=inst, tags={"dagster/partition": cave_id}, raise_on_error=False, run_config=QUIET_LOGGERS)
-        for evaluation in result.get_asset_check_evaluations():
-            mark = "ok  " if evaluation.passed else "FAIL"
-            echo(f"[dhf] {mark} {cave_id} {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: {evaluation.description}")
-            if not evaluation.passed:
-                rows = evaluation.metadata.get("offending_rows")
-                for row in (rows.value if rows else [])[:20]:
-                    echo(f"         {row}")
-                failed |= evaluation.severity == dg.AssetCheckSeverity.ERROR
-        failed |= not result.success
+        failed |= _report_checks(result, cave_id, echo) or not result.success
+    result = definitions().resolve_job_def("marts_checks_job").execute_in_process(
+        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+    failed |= _report_checks(result, "marts", echo) or not result.success
     return 1 if failed else 0
 
 
@@ -144,6 +159,11 @@ def build(cave_ids: list[str] | None, echo=print) -> int:
         for error in outcome.errors:
             echo(f"[dhf] error: {error}", file=sys.stderr)
         failed |= not outcome.success
+    echo("[dhf] rebuilding the SQL models and reports over all caves")
+    marts = run_global(defs, inst, "marts_job")
+    for error in marts.errors:
+        echo(f"[dhf] error: {error}", file=sys.stderr)
+    failed |= not marts.success or bool(marts.errors)
     for error in catalog.errors:  # a refused cave in caves.csv: its own build fails with this reason
         echo(f"[dhf] catalog warning: {error}", file=sys.stderr)
     return 1 if failed else 0

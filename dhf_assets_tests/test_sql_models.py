@@ -352,3 +352,10 @@ def test_symmetry_tolerance_setting(monkeypatch, raw, expected):
             symmetry_tolerance_px()
     else:
         assert symmetry_tolerance_px() == expected
+
+
+def test_dependencies_survive_non_ascii_comments():
+    from dhf_assets.lib.sql_models import referenced_names
+
+    sql = "-- 敦煌莫高窟 壁画 (Mogao murals), area in px²\nselect * from stg_faces join stg_murals using (mural_key)"
+    assert referenced_names(sql) == {"stg_faces", "stg_murals"}

@@ -1,4 +1,5 @@
 -- Symmetry of each mural with faces (section 4.1): its axis, mirror pairs and mean and maximum H, V and area errors.
+-- Errors in pixels (area: square pixels), rounded to 2 decimals as the paper reports them.
 with murals_with_faces as (
     select
         cave_id,
@@ -27,14 +28,14 @@ final as (
     select
         murals_with_faces.cave_id,
         murals_with_faces.mural_id,
-        murals_with_faces.axis_x,
+        round(murals_with_faces.axis_x, 2) as axis_x,
         coalesce(pair_errors.pairs, 0) as pairs,
-        pair_errors.h_err_mean,
-        pair_errors.h_err_max,
-        pair_errors.v_err_mean,
-        pair_errors.v_err_max,
-        pair_errors.area_err_mean,
-        pair_errors.area_err_max
+        round(pair_errors.h_err_mean, 2) as h_err_mean,
+        round(pair_errors.h_err_max, 2) as h_err_max,
+        round(pair_errors.v_err_mean, 2) as v_err_mean,
+        round(pair_errors.v_err_max, 2) as v_err_max,
+        round(pair_errors.area_err_mean, 2) as area_err_mean,
+        round(pair_errors.area_err_max, 2) as area_err_max
     from murals_with_faces
     left join pair_errors on pair_errors.mural_key = murals_with_faces.mural_key
 )

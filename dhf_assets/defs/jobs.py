@@ -4,6 +4,7 @@ import dagster as dg
 
 from dhf_assets.defs.hooks import PROGRESS_HOOKS
 from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.lib.sql_models import discover_models
 from dhf_assets.lib.table_checks import CHECKS
 
 CATALOG_GROUPS = ("catalog",)
@@ -48,5 +49,13 @@ exports_job = dg.define_asset_job(
     "exports_job",
     selection=dg.AssetSelection.groups(*EXPORT_GROUPS),
     description="Write the dataset exports and the versioned release.",
+    hooks=PROGRESS_HOOKS,
+)
+
+# `dhf check`: the schema tests of the SQL models, over all caves.
+marts_checks_job = dg.define_asset_job(
+    "marts_checks_job",
+    selection=dg.AssetSelection.checks_for_assets(*(dg.AssetKey(m.name) for m in discover_models())),
+    description="Run the schema tests of the SQL models against the current tables.",
     hooks=PROGRESS_HOOKS,
 )

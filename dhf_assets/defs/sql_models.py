@@ -21,7 +21,7 @@ PREVIEW_ROWS = 10
 # it in cave_builds); bookkeeping tables that no single asset owns (the archive scan, every asset's
 # fingerprints) may be read but are not drawn as upstream assets.
 TABLE_WRITERS = {"face_detections": "face_candidates", "review_history": "face_reviews", "cave_builds": "quarantine"}
-UNMANAGED_TABLES = frozenset({"archive_inputs", "asset_fingerprints"})
+UNMANAGED_TABLES = frozenset({"asset_fingerprints"})
 
 
 def as_assets(relations: Iterable[str]) -> list[str]:

@@ -65,7 +65,7 @@ def test_two_caves_at_once_and_sql_during_a_build(paths, env):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for cave in ("A1", "B2")]
     answered = 0
     while any(b.poll() is None for b in builds):
-        result = dhf("sql", "select count(*) from faces", env=env, timeout=120)
+        dhf("sql", "select count(*) from faces", env=env, timeout=120)
         answered += 1
         time.sleep(0.2)
     outputs = [b.communicate()[0] for b in builds]

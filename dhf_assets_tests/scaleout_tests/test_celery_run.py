@@ -41,6 +41,9 @@ def write_review_file(archive, cave_id: str) -> list[str]:
 @pytest.fixture
 def scaleout_env(tmp_path, monkeypatch, redis_url, postgres_url) -> dict[str, str]:
     """The variables every machine of a Celery deployment shares, set here and for the workers."""
+    from dhf_assets.lib.settings import apply_defaults
+
+    apply_defaults()  # what importing the definitions does; set first so that teardown restores it
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(DEPLOY / "celery" / "dagster.yaml", home / "dagster.yaml")

@@ -7,11 +7,10 @@ import dagster as dg
 from pydantic import Field
 
 from dhf_assets.defs.candidates.resources import DetectorsResource, candidates_code_version
-from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.scoring import CANDIDATE_COLUMNS, DETECTION_COLUMNS, Crop, score_crops
 from dhf_assets.lib.settings import setting
 
@@ -57,11 +56,8 @@ def face_candidates(
         detections += batch_detections
         problems += batch_problems
     store.replace([
-        TableWrite("face_candidates", CANDIDATE_COLUMNS, candidates, {"cave_id": cave_id}),
+        *cave_stage_writes(cave_id, "face_candidates", CANDIDATE_COLUMNS, candidates, "candidates", problems, fingerprint),
         TableWrite("face_detections", DETECTION_COLUMNS, detections, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
-                   {"cave_id": cave_id, "stage": "candidates"}),
-        fingerprint_write(cave_id, "face_candidates", fingerprint),
     ])
     status = Counter(row[2] for row in candidates)
     return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={

@@ -3,17 +3,15 @@
 
 import time
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.files import remove_stale_files
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS, Problem
+from dhf_assets.lib.quarantine import Problem
 
 
 def mural_records(store: DhfStore, cave_id: str) -> list[MuralRecord]:
@@ -49,12 +47,7 @@ def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeR
         )
         rows += mural_rows
         problems += mural_problems
-    store.replace([
-        TableWrite("faces", FACE_COLUMNS, rows, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
-                   {"cave_id": cave_id, "stage": "faces"}),
-        fingerprint_write(cave_id, "faces", fingerprint),
-    ])
+    store.replace(cave_stage_writes(cave_id, "faces", FACE_COLUMNS, rows, "faces", problems, fingerprint))
     kept = {store.output / row[FACE_COLUMNS.index("crop_path")] for row in rows}
     removed = remove_stale_files(store.output / "crops" / cave_id, kept, "*.png")
     sides = Counter(_size_band(max(r[8], r[9])) for r in rows)

@@ -13,6 +13,7 @@ import dagster as dg
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.fingerprints import UPSTREAM_SQL, combine
+from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS, Problem
 
 FORCE_TAG = "dhf/force"
 FINGERPRINT_COLUMNS = ("cave_id", "asset", "fingerprint", "built_at")
@@ -48,3 +49,13 @@ def skipped(store: DhfStore, table: str, cave_id: str, fingerprint: str) -> dg.M
                   "skip_reason": f"inputs and configuration unchanged (fingerprint {fingerprint})"},
         data_version=dg.DataVersion(fingerprint),
     )
+
+
+def cave_stage_writes(cave_id: str, table: str, columns: tuple[str, ...], rows: list[tuple], stage: str,
+                      problems: list[Problem], fingerprint: str) -> list[TableWrite]:
+    """A stage's rows of one cave, its quarantine rows and its fingerprint, for one transaction."""
+    return [
+        TableWrite(table, columns, rows, {"cave_id": cave_id}),
+        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems], {"cave_id": cave_id, "stage": stage}),
+        fingerprint_write(cave_id, table, fingerprint),
+    ]

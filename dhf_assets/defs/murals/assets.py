@@ -3,15 +3,13 @@
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged
+from dhf_assets.defs.incremental.skip import cave_stage_writes, fingerprint_write, skipped, unchanged
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import read_mural_periods
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.fingerprints import combine
 from dhf_assets.lib.inputs import cave_inputs_hash, save_hash_cache
 from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 
 
 def cave_row(store: DhfStore, cave_id: str) -> tuple[str, str, str, str]:
@@ -49,10 +47,7 @@ def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materialize
     rows, scan_problems = scan_murals(store.archive, cave_id, cave_period, overrides, store.max_mural_pixels)
     problems += scan_problems
     store.replace([
-        TableWrite("murals", MURAL_COLUMNS, rows, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
-                   {"cave_id": cave_id, "stage": "murals"}),
-        fingerprint_write(cave_id, "murals", fingerprint),
+        *cave_stage_writes(cave_id, "murals", MURAL_COLUMNS, rows, "murals", problems, fingerprint),
         fingerprint_write(cave_id, "cave_inputs", inputs),
     ])
     return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={

@@ -4,12 +4,10 @@ import os
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.settings import setting
 
 
@@ -34,12 +32,7 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
     for chunk_rows, chunk_problems in quality_for_cave(cave_id, pairs, lpips):
         rows += chunk_rows
         problems += chunk_problems
-    store.replace([
-        TableWrite("face_quality", QUALITY_COLUMNS, rows, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
-                   {"cave_id": cave_id, "stage": "quality"}),
-        fingerprint_write(cave_id, "face_quality", fingerprint),
-    ])
+    store.replace(cave_stage_writes(cave_id, "face_quality", QUALITY_COLUMNS, rows, "quality", problems, fingerprint))
     means = {}
     for column in ("psnr", "ssim", "lpips", "esi_low", "esi_high"):
         values = [r[QUALITY_COLUMNS.index(column)] for r in rows if r[QUALITY_COLUMNS.index(column)] is not None]

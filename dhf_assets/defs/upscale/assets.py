@@ -4,13 +4,11 @@ from collections import Counter
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import fingerprint_write, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.files import remove_stale_files
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
 from dhf_assets.lib.upscale import WeightsMissingError
 
@@ -55,12 +53,7 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         ):
             rows += chunk_rows
             problems += chunk_problems
-    store.replace([
-        TableWrite("upscaled_faces", UPSCALED_COLUMNS, rows, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems],
-                   {"cave_id": cave_id, "stage": "upscale"}),
-        fingerprint_write(cave_id, "upscaled_faces", fingerprint),
-    ])
+    store.replace(cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint))
     kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
     remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
     seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows]

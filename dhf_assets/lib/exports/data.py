@@ -75,12 +75,16 @@ class ExportData:
     standardized: list[StandardizedFace]
     names: dict[tuple[str, str], str]  # (attribute, code) -> full name
     missing_images: list[str] = field(default_factory=list)  # 3k faces without a standardized image
+    _by_mural: dict[tuple[str, str], list[Face]] = field(default_factory=dict, repr=False)
 
     def name(self, attribute: str, code: str | None) -> str | None:
         return None if code is None else self.names.get((attribute, code), code)
 
     def faces_of(self, cave_id: str, mural_id: str) -> list[Face]:
-        return [f for f in self.faces if f.cave_id == cave_id and f.mural_id == mural_id]
+        if not self._by_mural:
+            for face in self.faces:
+                self._by_mural.setdefault((face.cave_id, face.mural_id), []).append(face)
+        return self._by_mural.get((cave_id, mural_id), [])
 
 
 def vocabulary_names(database: Path) -> dict[tuple[str, str], str]:

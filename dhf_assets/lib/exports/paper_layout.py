@@ -75,8 +75,7 @@ def write_20k(data: ExportData, archive: Path, output: Path, dest: Path) -> tupl
 def _write_standardized(item: StandardizedFace, data: ExportData, output: Path, folder: Path) -> dict[str, object]:
     face_id = item.face.face_id
     copy_file(safe_join(output, item.image_path), folder / f"{face_id}.png")
-    record = {"file_name": f"{face_id}.png", **attributes_record(item, data)}
-    return record
+    return {"file_name": f"{face_id}.png", **attributes_record(item, data)}
 
 
 def write_3k_and_500(data: ExportData, output: Path, dest_3k: Path, dest_500: Path) -> tuple[int, int]:

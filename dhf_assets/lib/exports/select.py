@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import db
+from ..vocabulary import VOCABULARY
 from .captions import caption
 from .data import vocabulary_names
 from .folders import copy_file, safe_join, staged_folder, write_text
-from ..vocabulary import VOCABULARY
 
 SUBSETS = ("500", "3k")
 
@@ -34,8 +34,9 @@ class SelectionSummary:
 def _check_code(names: dict[tuple[str, str], str], attribute: str, code: str | None) -> None:
     if code is None:
         return
-    order = list(VOCABULARY.get(attribute, {}))
-    known = sorted((c for (a, c) in names if a == attribute), key=lambda c: (c not in order, order.index(c) if c in order else 0, c))
+    paper_order = list(VOCABULARY.get(attribute, {}))
+    rank = {c: i for i, c in enumerate(paper_order)}
+    known = sorted((c for (a, c) in names if a == attribute), key=lambda c: (rank.get(c, len(rank)), c))
     if code not in known:
         raise ValueError(f"unknown {attribute} code {code!r} (known: {', '.join(known)})")
 

@@ -11,7 +11,7 @@ from PIL import Image
 MAX_EMBED_BYTES = 150_000
 
 
-def small_png(png: bytes, max_bytes: int = MAX_EMBED_BYTES, max_side: int = 1400) -> bytes:
+def small_png(png: bytes, max_bytes: int = MAX_EMBED_BYTES, max_side: int = 1600) -> bytes:
     """`png` itself when small enough, else a downscaled (then palette) copy under `max_bytes`."""
     with Image.open(io.BytesIO(png)) as image:
         image.load()
