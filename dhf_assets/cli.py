@@ -77,12 +77,9 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 DEMO_QUERIES = (
-    "select cave_id, count(*) as faces from faces group by cave_id order by cave_id",
-    "select stage, severity, file, reason from quarantine order by cave_id, stage, file",
-    "select cave_id, status, count(*) as crops, round(avg(best_score), 3) as mean_score from face_candidates group by all order by all",
-    "select cave_id, (select count(*) from subset_3k s where s.cave_id = c.cave_id) as in_3k, "
-    "(select count(*) from subset_500 s where s.cave_id = c.cave_id) as in_500, "
-    "(select count(*) from review_queue q where q.cave_id = c.cave_id) as queued from caves c order by cave_id",
+    "select * from subset_sizes where scope = 'all'",
+    "select * from quality_summary",
+    "select * from cave_status",
 )
 
 
