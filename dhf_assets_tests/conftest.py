@@ -30,3 +30,17 @@ def shared_path(*parts: str) -> Path:
 def shared():
     """Call `shared("testdata", "faces", "ivan.jpg")` to get a file of ../shared."""
     return shared_path
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_dagster_instance():
+    """Each test starts without a DagsterInstance left in Dagster's context-global state storage.
+
+    Entering a DagsterInstance (as `dg.instance_for_test()` does) sets a context variable that a
+    fixture teardown may fail to reset; loading the definitions later would then use a disposed
+    instance ("Attempted to resolve undefined DagsterInstance weakref").
+    """
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield

@@ -1,5 +1,4 @@
 -- Symmetry of each mural with faces (section 4.1): its axis, mirror pairs and mean and maximum H, V and area errors.
--- Errors in pixels (area: square pixels), rounded to 2 decimals as the paper reports them.
 with murals_with_faces as (
     select
         cave_id,
@@ -25,6 +24,7 @@ pair_errors as (
 ),
 
 final as (
+    -- errors in pixels (area: square pixels), rounded to 2 decimals as the paper reports them
     select
         murals_with_faces.cave_id,
         murals_with_faces.mural_id,

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, str] = {
     "DHF_SD_SEED": "0",
     "DHF_SD_PROMPT": "A high-quality detailed image",
     "DHF_UPSCALE_BATCH": "4",
+    # "auto": CUDA when torch sees a GPU, else CPU (the upscaler's own, apart from DHF_DEVICE).
+    "DHF_UPSCALE_DEVICE": "auto",
     "DHF_SCHEDULE_CRON": "0 2 * * *",
 }
 

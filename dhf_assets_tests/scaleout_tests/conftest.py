@@ -101,11 +101,12 @@ def redis_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("redis")
     port = free_port()
     log = folder / "redis.log"
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder), "--daemonize", "no"],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder), "--daemonize", "no"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
     try:
         wait_until(lambda: _redis_pings(port), proc, "redis-server", log)
         yield f"redis://127.0.0.1:{port}"
@@ -190,12 +191,13 @@ def postgres_server():
                         "-E", "UTF8", "--no-sync"], check=True, capture_output=True, cwd=folder, **as_user)
         server = PostgresServer(free_port())
         # Started in the foreground (not `pg_ctl start`) so that this fixture holds its PID.
-        proc = subprocess.Popen(
-            [str(bin_dir / "postgres"), "-D", str(folder / "data"), "-p", str(server.port), "-k", str(folder),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off"],
-            stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=folder, **as_user,
-        )
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [str(bin_dir / "postgres"), "-D", str(folder / "data"), "-p", str(server.port), "-k", str(folder),
+                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off"],
+                stdout=out, stderr=subprocess.STDOUT, cwd=folder, **as_user,
+            )
         wait_until(server.ready, proc, "postgres", log)
         yield server
     finally:
@@ -224,31 +226,39 @@ class Worker:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture
-def celery_workers(tmp_path):
-    """start(name, queue, env, concurrency) launches `dagster-celery worker start` as a user would."""
-    started: list[Worker] = []
-    cli = Path(sys.executable).parent / "dagster-celery"
+class CeleryWorkers:
+    """Workers started with `dagster-celery worker start`, as deploy/celery/README.md says."""
 
-    def start(name: str, queue: str, env: dict[str, str], concurrency: int = 1) -> Worker:
-        log = tmp_path / f"worker-{name}.log"
-        proc = subprocess.Popen(
-            [str(cli), "worker", "start", "-A", "dagster_celery.app", "-y", str(DEPLOY / "celery" / "celery.yaml"),
-             "-q", queue, "-n", name, "--", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"],
-            env=env, cwd=REPO_ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the celery child goes with it
-        )
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.started: list[Worker] = []
+
+    def start(self, name: str, queue: str, env: dict[str, str], concurrency: int = 1) -> Worker:
+        log = self.folder / f"worker-{name}.log"
+        command = [str(Path(sys.executable).parent / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+                   "-y", str(DEPLOY / "celery" / "celery.yaml"), "-q", queue, "-n", name,
+                   "--", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+        with log.open("wb") as out:
+            # Its own session: the `celery` process it spawns is stopped with it, by group id = its PID.
+            proc = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         worker = Worker(name, queue, proc, log)
-        started.append(worker)
+        self.started.append(worker)
         return worker
 
-    def wait_ready(worker: Worker, timeout: float = 60.0) -> None:
+    def wait_ready(self, worker: Worker, timeout: float = 60.0) -> None:
         wait_until(lambda: f"{worker.name}@" in worker.output() and " ready." in worker.output(),
                    worker.proc, f"celery worker {worker.name}", worker.log, timeout)
 
-    start.wait_ready = wait_ready
-    try:
-        yield start
-    finally:
-        for worker in started:
+    def stop_all(self) -> None:
+        for worker in self.started:
             stop_group(worker.proc)
+
+
+@pytest.fixture
+def celery_workers(tmp_path):
+    workers = CeleryWorkers(tmp_path)
+    try:
+        yield workers
+    finally:
+        workers.stop_all()

@@ -125,8 +125,8 @@ def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, cel
     expected = two_cave_archive(archive)
     face_ids = write_review_file(archive, CAVE)
     started = time.monotonic()
-    workers = [celery_workers("dhf-cpu", "dagster", scaleout_env, concurrency=2),
-               celery_workers("dhf-gpu", "gpu", scaleout_env, concurrency=1)]
+    workers = [celery_workers.start("dhf-cpu", "dagster", scaleout_env, concurrency=2),
+               celery_workers.start("dhf-gpu", "gpu", scaleout_env, concurrency=1)]
 
     with dg.DagsterInstance.from_config(scaleout_env["DAGSTER_HOME"]) as instance:
         assert isinstance(instance.run_storage, PostgresRunStorage)

@@ -38,6 +38,22 @@ def test_celery_instance_yaml_loads_on_postgres(tmp_path, monkeypatch, postgres_
         assert instance.get_runs() == []  # the tables exist and answer
 
 
+def test_helm_values_postgres_scheme_connects_as_the_chart_configures_it(tmp_path, postgres_server, postgres_url):
+    """The chart writes `postgres_db` (host, port, user, database, scheme) into dagster.yaml."""
+    import dagster as dg
+    from sqlalchemy.engine import make_url
+
+    values = yaml.safe_load((DEPLOY / "k8s" / "values.yaml").read_text())
+    url = make_url(postgres_url)
+    chart_config = {"postgres_db": {
+        "username": url.username, "password": "unused-with-trust", "hostname": url.host, "port": url.port,
+        "db_name": url.database, "scheme": values["postgresql"]["postgresqlScheme"],
+    }}
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump({"storage": {"postgres": chart_config}}))
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_runs() == []
+
+
 def test_celery_worker_yaml_matches_the_executor_schema(monkeypatch):
     require_packages()
     from dagster_celery.cli import get_validated_config

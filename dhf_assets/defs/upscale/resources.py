@@ -16,7 +16,7 @@ class UpscalerResource(dg.ConfigurableResource):
 
     backend: str = setting("DHF_UPSCALER")
     sd_path: str = path_or_empty("DHF_SD_UPSCALER_PATH")
-    device: str = setting("DHF_DEVICE")
+    device: str = setting("DHF_UPSCALE_DEVICE")  # "auto": CUDA when available, else CPU
     steps: int = int(setting("DHF_SD_STEPS"))
     guidance: float = float(setting("DHF_SD_GUIDANCE"))
     noise_level: int = int(setting("DHF_SD_NOISE_LEVEL"))
@@ -35,7 +35,7 @@ def _cached_upscaler(backend: str, sd_path: str, device: str, steps: int, guidan
                      noise_level: int, seed: int, prompt: str) -> Upscaler:
     if backend != "sd_x4":
         return make_upscaler(backend)
-    return make_upscaler("sd_x4", source=sd_path or None, device=device, steps=steps, guidance=guidance,
+    return make_upscaler("sd_x4", source=sd_path or None, device=None if device == "auto" else device, steps=steps, guidance=guidance,
                          noise_level=noise_level, seed=seed, prompt=prompt)
 
 
