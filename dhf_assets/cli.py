@@ -76,6 +76,23 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_select(args: argparse.Namespace) -> int:
+    from dhf_assets.lib.exports.select import select_training_set
+
+    paths = Paths.from_env()
+    try:
+        summary = select_training_set(
+            paths.duckdb, paths.output, Path(args.out), subset=args.subset, period=args.period,
+            identity=args.identity, cave_style=args.cave_style, site=args.site, tags=tuple(args.tag or ()),
+            limit=args.limit,
+        )
+    except ValueError as exc:
+        print(f"dhf export select: {exc}", file=sys.stderr)
+        return 2
+    print(f"{summary.images} image(s) with captions written to {summary.out_dir}")
+    return 0
+
+
 DEMO_QUERIES = (
     "select * from subset_sizes where scope = 'all'",
     "select * from quality_summary",
@@ -125,6 +142,17 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--cave", required=True, metavar="ID")
     export.add_argument("--include-dropped", action="store_true", help="also show dropped crops (to rescue them)")
     export.set_defaults(run=cmd_review_export)
+    export = commands.add_parser("export", help="dataset exports").add_subparsers(dest="action", required=True)
+    select = export.add_parser("select", help="a training set by attributes, with captions from the tags")
+    select.add_argument("--subset", default="500", choices=("3k", "500"))
+    select.add_argument("--period", metavar="CODE")
+    select.add_argument("--identity", metavar="CODE")
+    select.add_argument("--cave-style", metavar="CODE")
+    select.add_argument("--site", metavar="CODE")
+    select.add_argument("--tag", action="append", metavar="TAG", help="required tag (repeatable)")
+    select.add_argument("--limit", type=int)
+    select.add_argument("--out", required=True, metavar="DIR")
+    select.set_defaults(run=cmd_export_select)
     demo = commands.add_parser("demo", help="write the sample archive, build it, print what to try")
     demo.set_defaults(run=cmd_demo)
     sample = commands.add_parser("sample", help="write the bundled sample archive")

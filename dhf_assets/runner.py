@@ -164,6 +164,11 @@ def build(cave_ids: list[str] | None, echo=print) -> int:
     for error in marts.errors:
         echo(f"[dhf] error: {error}", file=sys.stderr)
     failed |= not marts.success or bool(marts.errors)
+    echo("[dhf] writing the exports and the release")
+    exports = run_global(defs, inst, "exports_job")
+    for error in exports.errors:
+        echo(f"[dhf] error: {error}", file=sys.stderr)
+    failed |= not exports.success
     for error in catalog.errors:  # a refused cave in caves.csv: its own build fails with this reason
         echo(f"[dhf] catalog warning: {error}", file=sys.stderr)
     return 1 if failed else 0

@@ -32,15 +32,17 @@ def shared():
     return shared_path
 
 
+
 @pytest.fixture(autouse=True)
-def _no_leftover_dagster_instance():
-    """Each test starts without a DagsterInstance left in Dagster's context-global state storage.
+def _no_leftover_defs_state_storage():
+    """Each test starts and ends without a DagsterInstance in Dagster's context-global state storage.
 
-    Entering a DagsterInstance (as `dg.instance_for_test()` does) sets a context variable that a
-    fixture teardown may fail to reset; loading the definitions later would then use a disposed
-    instance ("Attempted to resolve undefined DagsterInstance weakref").
+    Entering a DagsterInstance (instance_for_test, or an evaluation context built from an instance
+    ref) sets a context variable that DagsterInstance.dispose() never resets; a later definitions
+    load in this process would then meet a disposed instance ("undefined DagsterInstance weakref").
     """
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
+    from dagster._core.storage.defs_state import base
 
-    with set_defs_state_storage(None):
-        yield
+    base._current_storage.set(None)
+    yield
+    base._current_storage.set(None)

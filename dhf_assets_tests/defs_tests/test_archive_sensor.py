@@ -14,8 +14,8 @@ from dhf_assets_tests.defs_tests.conftest import rows
 
 
 def evaluate(instance, store, cursor=None) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"store": store})
-    return archive_sensor(context)
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"store": store}) as context:
+        return archive_sensor(context)
 
 
 def cave_requests(result) -> list[str]:
@@ -96,8 +96,8 @@ def test_a_removed_cave_is_retired_and_its_partition_removed(store, instance):
 
 
 def schedule_tick(instance, store):
-    context = dg.build_schedule_context(instance=instance, resources={"store": store})
-    return incremental_caves_schedule(context)
+    with dg.build_schedule_context(instance=instance, resources={"store": store}) as context:
+        return incremental_caves_schedule(context)
 
 
 def test_schedule_requests_nothing_when_nothing_changed_and_one_run_per_changed_cave(store, instance):

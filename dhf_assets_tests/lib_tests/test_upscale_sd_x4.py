@@ -60,7 +60,7 @@ def check_three_tiers(upscaler: SdX4Upscaler, device: str, dtype: str) -> None:
     assert small["prompt"] == "A high-quality detailed image"
     assert (small["guidance"], small["noise_level"], small["seed"]) == (9.0, 20, 0)
     assert len(small["stage_seeds"]) == 2 and len(mid["stage_seeds"]) == 1
-    assert mid["padding"] == [2, 12, 2, 12] and mid["square_method"] == "reflect"
+    assert mid["padding"] == [2, 12, 2, 12] and mid["square_method"] == "border_median"
     assert all(r.provenance["seconds"] > 0 for r in results)
 
 
