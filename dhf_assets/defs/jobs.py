@@ -21,12 +21,20 @@ catalog_job = dg.define_asset_job(
     hooks=PROGRESS_HOOKS,
 )
 
-cave_job = dg.define_asset_job(
-    "cave_job",
-    selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
-    partitions_def=caves_partitions,
-    description="Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report.",
-    hooks=PROGRESS_HOOKS,
+def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinition | None = None):
+    """A job over every per-cave asset: the same selection wherever its steps run."""
+    return dg.define_asset_job(
+        name,
+        selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
+        partitions_def=caves_partitions,
+        executor_def=executor_def,
+        description=description,
+        hooks=PROGRESS_HOOKS,
+    )
+
+
+cave_job = per_cave_job(
+    "cave_job", "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report."
 )
 
 # `dhf check`: every per-cave asset check against what is materialized now, no asset is rebuilt.

@@ -11,9 +11,7 @@ import dagster as dg
 from dagster_celery import celery_executor
 from dagster_k8s import k8s_job_executor
 
-from dhf_assets.defs.hooks import PROGRESS_HOOKS
-from dhf_assets.defs.jobs import PER_CAVE_GROUPS
-from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.jobs import per_cave_job
 
 BROKER_ENV = "DHF_CELERY_BROKER"
 BACKEND_ENV = "DHF_CELERY_BACKEND"
@@ -35,22 +33,16 @@ def dhf_celery_executor(config: dict) -> dict:
     return {"broker": broker, "backend": backend}
 
 
-cave_job_celery = dg.define_asset_job(
+cave_job_celery = per_cave_job(
     "cave_job_celery",
-    selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
-    partitions_def=caves_partitions,
-    executor_def=dhf_celery_executor,
-    description="Build one cave with every step as a Celery task; upscaled_faces goes to the `gpu` queue.",
-    hooks=PROGRESS_HOOKS,
+    "Build one cave with every step as a Celery task; upscaled_faces goes to the `gpu` queue.",
+    dhf_celery_executor,
 )
 
 # Image, namespace, PVCs and DHF_* variables come from the code location's container context
 # (deploy/k8s/values.yaml); the GPU request comes from upscaled_faces' `dagster-k8s/config` op tag.
-cave_job_k8s = dg.define_asset_job(
+cave_job_k8s = per_cave_job(
     "cave_job_k8s",
-    selection=dg.AssetSelection.groups(*PER_CAVE_GROUPS),
-    partitions_def=caves_partitions,
-    executor_def=k8s_job_executor,
-    description="Build one cave with every step in its own Kubernetes pod; upscaled_faces asks for one GPU.",
-    hooks=PROGRESS_HOOKS,
+    "Build one cave with every step in its own Kubernetes pod; upscaled_faces asks for one GPU.",
+    k8s_job_executor,
 )
