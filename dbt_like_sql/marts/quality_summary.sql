@@ -4,22 +4,23 @@ with bands as (
 ),
 
 measured as (
+    -- means to 4 decimals, as the paper's Tables 2 and 3
     select
         band,
         count(*) as images,
-        avg(psnr) as psnr,
-        avg(ssim) as ssim,
-        avg(lpips) as lpips,
-        avg(esi_low) as esi_low,
-        avg(esi_high) as esi_high,
-        avg(snr_low) as snr_low,
-        avg(snr_high) as snr_high,
-        avg(ed_low) as ed_low,
-        avg(ed_high) as ed_high,
-        avg(entropy_low) as entropy_low,
-        avg(entropy_high) as entropy_high,
-        avg(hfc_low) as hfc_low,
-        avg(hfc_high) as hfc_high
+        round(avg(psnr), 4) as psnr,
+        round(avg(ssim), 4) as ssim,
+        round(avg(lpips), 4) as lpips,
+        round(avg(esi_low), 4) as esi_low,
+        round(avg(esi_high), 4) as esi_high,
+        round(avg(snr_low), 4) as snr_low,
+        round(avg(snr_high), 4) as snr_high,
+        round(avg(ed_low), 4) as ed_low,
+        round(avg(ed_high), 4) as ed_high,
+        round(avg(entropy_low), 4) as entropy_low,
+        round(avg(entropy_high), 4) as entropy_high,
+        round(avg(hfc_low), 4) as hfc_low,
+        round(avg(hfc_high), 4) as hfc_high
     from stg_face_quality
     group by all
 ),
