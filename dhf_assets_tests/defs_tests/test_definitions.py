@@ -38,3 +38,17 @@ def test_schedule_and_sensor_are_defined():
     definitions = defs()
     assert definitions.resolve_schedule_def("incremental_caves_schedule").job_name == "cave_job"
     assert definitions.resolve_job_def("cave_checks_job") is not None
+
+
+def test_upscaler_settings_change_only_the_upscale_code_version(monkeypatch):
+    from dhf_assets.defs.candidates.resources import candidates_code_version
+    from dhf_assets.defs.upscale.resources import upscale_code_version
+
+    monkeypatch.setenv("DHF_UPSCALER", "sd_x4")
+    before = (upscale_code_version(), candidates_code_version())
+    monkeypatch.setenv("DHF_UPSCALER", "lanczos")
+    monkeypatch.setenv("DHF_SD_STEPS", "20")
+    after = (upscale_code_version(), candidates_code_version())
+    assert after[0] != before[0] and after[1] == before[1]
+    monkeypatch.setenv("DHF_CANDIDATE_THRESHOLD", "0.95")
+    assert candidates_code_version() != before[1]

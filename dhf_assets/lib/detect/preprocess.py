@@ -44,7 +44,8 @@ def fit(image: np.ndarray, max_size: int) -> np.ndarray:
 
 
 def prepare_batch(
-    images: Sequence[np.ndarray], spec: Variant, max_size: int, device: torch.device
+    images: Sequence[np.ndarray], spec: Variant, max_size: int, device: torch.device,
+    buffer: torch.Tensor | None = None,
 ) -> PreparedBatch:
     """RGB uint8 crops -> one (B, 3, H, W) tensor on `device`, normalised as `spec` was trained."""
     resized = [fit(image, max_size) for image in images]
@@ -52,7 +53,10 @@ def prepare_batch(
     width = math.ceil(max(r.shape[1] for r in resized) / ALIGN) * ALIGN
     mean = torch.tensor(spec.mean, device=device).view(3, 1, 1)
     std = torch.tensor(spec.std, device=device).view(3, 1, 1)
-    batch = torch.zeros((len(resized), 3, height, width), device=device)
+    shape = (len(resized), 3, height, width)
+    # Zero padding is the mean colour after normalisation; a reused buffer is zeroed in place.
+    reuse = buffer is not None and tuple(buffer.shape) == shape and buffer.device == torch.device(device)
+    batch = buffer.zero_() if reuse else torch.zeros(shape, device=device)
     for slot, image in enumerate(resized):
         # torch.from_numpy warns on read-only arrays (np.asarray of a PIL image is one); the
         # pixels are only read, but copying a read-only crop keeps the warning away.
