@@ -33,8 +33,14 @@ def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinitio
     )
 
 
+# A cave's steps form a chain (murals -> faces -> candidates -> reviews -> upscale -> quality), so a
+# run gains nothing from a process per step and would re-import torch and reload models in each:
+# cave runs execute in one process; runs of different caves go in parallel through the run queue.
+# The Celery and Kubernetes jobs (defs/scaleout) spread steps over workers instead.
 cave_job = per_cave_job(
-    "cave_job", "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report."
+    "cave_job",
+    "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report.",
+    dg.in_process_executor,
 )
 
 # `dhf check`: every per-cave asset check against what is materialized now, no asset is rebuilt.
