@@ -62,17 +62,14 @@ def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
     return outcome
 
 
-def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
-    result = defs.resolve_job_def("catalog_job").execute_in_process(
-        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS
-    )
-    return _outcome("catalog", result)
-
-
 def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
-    """An unpartitioned job over all caves: the SQL marts and reports, or the exports."""
+    """An unpartitioned job: the catalog, the SQL marts and reports, or the exports."""
     result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
     return _outcome(job_name, result)
+
+
+def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
+    return run_global(defs, inst, "catalog_job")
 
 
 def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
@@ -98,27 +95,32 @@ def _report_checks(result: dg.ExecuteInProcessResult, scope: str, echo) -> bool:
 
 def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     """Run every per-cave check on what is materialized now; 1 when an error-severity check fails."""
+    from dhf_assets.defs.partitions import CAVES_PARTITION
     from dhf_assets.lib.archive import list_cave_dirs
 
     inst = instance()
-    from dhf_assets.defs.partitions import CAVES_PARTITION
-
     known = inst.get_dynamic_partitions(CAVES_PARTITION)
     targets = cave_ids or [cave for cave in list_cave_dirs(Paths.from_env().archive) if cave in known]
     unknown = sorted(set(targets) - set(known))
     if unknown:
         echo(f"dhf: never built: {', '.join(unknown)} (run dhf build first)", file=sys.stderr)
         return 2
-    job = definitions().resolve_job_def("cave_checks_job")
+    defs = definitions()
+    job = defs.resolve_job_def("cave_checks_job")
     failed = False
     for cave_id in targets:
         # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
         result = job.execute_in_process(instance=inst, tags={"dagster/partition": cave_id}, raise_on_error=False, run_config=QUIET_LOGGERS)
         failed |= _report_checks(result, cave_id, echo) or not result.success
-    result = definitions().resolve_job_def("marts_checks_job").execute_in_process(
+    result = defs.resolve_job_def("marts_checks_job").execute_in_process(
         instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
     failed |= _report_checks(result, "marts", echo) or not result.success
     return 1 if failed else 0
+
+
+def _echo_errors(outcome: RunOutcome, echo) -> None:
+    for error in outcome.errors:
+        echo(f"[dhf] error: {error}", file=sys.stderr)
 
 
 def register_caves(inst: dg.DagsterInstance, cave_ids: list[str]) -> list[str]:
@@ -156,18 +158,15 @@ def build(cave_ids: list[str] | None, echo=print) -> int:
         outcome = run_cave(defs, inst, cave_id)
         counts = ", ".join(f"{k}={v}" for k, v in outcome.materialized.items())
         echo(f"[dhf] cave {cave_id}: {'ok' if outcome.success else 'FAILED'} ({counts})")
-        for error in outcome.errors:
-            echo(f"[dhf] error: {error}", file=sys.stderr)
+        _echo_errors(outcome, echo)
         failed |= not outcome.success
     echo("[dhf] rebuilding the SQL models and reports over all caves")
     marts = run_global(defs, inst, "marts_job")
-    for error in marts.errors:
-        echo(f"[dhf] error: {error}", file=sys.stderr)
+    _echo_errors(marts, echo)
     failed |= not marts.success or bool(marts.errors)
     echo("[dhf] writing the exports and the release")
     exports = run_global(defs, inst, "exports_job")
-    for error in exports.errors:
-        echo(f"[dhf] error: {error}", file=sys.stderr)
+    _echo_errors(exports, echo)
     failed |= not exports.success
     for error in catalog.errors:  # a refused cave in caves.csv: its own build fails with this reason
         echo(f"[dhf] catalog warning: {error}", file=sys.stderr)

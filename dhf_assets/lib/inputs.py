@@ -18,6 +18,7 @@ from .images import sha256_file, write_bytes_atomic
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, int, int], str] = {}
+_unsaved = {"count": 0}  # hashes computed since the cache file was last written
 
 
 def _cache_file() -> Path | None:
@@ -39,9 +40,10 @@ def _load_disk_cache() -> None:
 
 def save_hash_cache() -> None:
     path = _cache_file()
-    if path is None:
-        return
+    if path is None or not _unsaved["count"]:
+        return  # nothing new: an unchanged archive costs no write
     with _lock:
+        _unsaved["count"] = 0
         data = {f"{name}|{size}|{mtime}": digest for (name, size, mtime), digest in _memory.items()}
     write_bytes_atomic(path, json.dumps(data, sort_keys=True).encode())
 
@@ -56,6 +58,7 @@ def cached_sha256(path: Path) -> str:
     digest = sha256_file(path)
     with _lock:
         _memory[key] = digest
+        _unsaved["count"] += 1
     return digest
 
 

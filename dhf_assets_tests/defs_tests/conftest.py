@@ -45,9 +45,6 @@ def store(paths) -> DhfStore:
 def instance():
     with dg.instance_for_test() as inst:
         yield inst
-    # DagsterInstance.__exit__ disposes the instance but leaves the defs-state storage it set in a
-    # context variable; a later definitions load in this process would meet the dead instance.
-    inst._exit_stack.close()
 
 
 def build_catalog(store: DhfStore, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
