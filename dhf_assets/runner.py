@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
 from dhf_assets.lib.settings import Paths, apply_defaults
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -73,8 +74,10 @@ def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
 
 
 def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
+    # `build` runs the marts and exports itself afterwards: the daemon's refresh sensor leaves these runs alone.
     result = defs.resolve_job_def("cave_job").execute_in_process(
-        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS
+        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS,
+        tags={GLOBAL_REFRESH_TAG: INLINE},
     )
     return _outcome(cave_id, result)
 

@@ -13,6 +13,8 @@ SHARED_DIR = Path(os.environ.get("DHF_SHARED_DIR", REPO_ROOT.parent / "shared"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Sensors and the schedule start on in a user's instance; a test starts the ones it needs explicitly.
+os.environ.setdefault("DHF_AUTOMATION_DEFAULT", "stopped")
 
 
 def shared_path(*parts: str) -> Path:

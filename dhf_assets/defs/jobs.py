@@ -14,10 +14,13 @@ EXPORT_GROUPS = ("exports",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
 PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis")
 
+# The global jobs' steps are short SQL and file writes: one process per run, not one per step (a step
+# process costs seconds of imports; the refresh has about 50 steps).
 catalog_job = dg.define_asset_job(
     "catalog_job",
     selection=dg.AssetSelection.groups(*CATALOG_GROUPS),
     description="Seed the vocabulary and read caves.csv.",
+    executor_def=dg.in_process_executor,
     hooks=PROGRESS_HOOKS,
 )
 
@@ -56,6 +59,7 @@ marts_job = dg.define_asset_job(
     "marts_job",
     selection=dg.AssetSelection.groups(*MART_GROUPS),
     description="Rebuild the SQL models and reports over all caves.",
+    executor_def=dg.in_process_executor,
     hooks=PROGRESS_HOOKS,
 )
 
@@ -63,6 +67,21 @@ exports_job = dg.define_asset_job(
     "exports_job",
     selection=dg.AssetSelection.groups(*EXPORT_GROUPS),
     description="Write the dataset exports and the versioned release.",
+    executor_def=dg.in_process_executor,
+    hooks=PROGRESS_HOOKS,
+)
+
+# Versioned releases are cut by `dhf build` (exports_job) or by hand in the UI, never by automation.
+RELEASE_ASSETS = ("dataset_release",)
+GLOBAL_REFRESH_SELECTION = dg.AssetSelection.groups(*MART_GROUPS, *EXPORT_GROUPS) - dg.AssetSelection.assets(*RELEASE_ASSETS)
+
+# What global_refresh_sensor launches after cave runs: the SQL models, reports and exports (updated
+# in place), without a new release. The sensor narrows it to what must run (views only when changed).
+refresh_job = dg.define_asset_job(
+    "refresh_job",
+    selection=GLOBAL_REFRESH_SELECTION,
+    description="Bring the SQL models, reports and exports up to date after cave runs (no new release).",
+    executor_def=dg.in_process_executor,
     hooks=PROGRESS_HOOKS,
 )
 

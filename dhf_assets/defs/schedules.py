@@ -2,16 +2,17 @@
 
 import dagster as dg
 
-from dhf_assets.defs.jobs import cave_job
+from dhf_assets.defs.automation.choices import schedule_default_status
 from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.defs.sensors import cave_run
+from dhf_assets.defs.sensors import CAVE_JOB, cave_run
 from dhf_assets.lib.archive import list_cave_dirs
 from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes
 from dhf_assets.lib.settings import setting
 
 
-@dg.schedule(job=cave_job, cron_schedule=setting("DHF_SCHEDULE_CRON"), name="incremental_caves_schedule")
+@dg.schedule(job=CAVE_JOB, cron_schedule=setting("DHF_SCHEDULE_CRON"), name="incremental_caves_schedule",
+             default_status=schedule_default_status())
 def incremental_caves_schedule(context: dg.ScheduleEvaluationContext, store: DhfStore):
     """Request a run for each registered cave whose inputs changed since its last successful build."""
     registered = set(context.instance.get_dynamic_partitions(CAVES_PARTITION))

@@ -4,22 +4,25 @@ import json
 
 import dagster as dg
 
-from dhf_assets.defs.jobs import catalog_job, cave_job
+from dhf_assets.defs.automation.choices import automation_cave_job, sensor_default_status
+from dhf_assets.defs.jobs import catalog_job
 from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.archive import list_cave_dirs
+from dhf_assets.lib.archive import ignored_archive_entries, list_cave_dirs
 from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes, retire_cave
 from dhf_assets.lib.images import sha256_file
 
 DATA_VERSION_TAG = "dagster/data_version"
+# DHF_CAVE_JOB, read when the definitions load: cave_job, cave_job_celery or cave_job_k8s.
+CAVE_JOB = automation_cave_job()
 
 
 def cave_run(cave_id: str, inputs_hash: str) -> dg.RunRequest:
     # The run key names the inputs: a later tick, or a restarted daemon, never repeats this run.
-    return dg.RunRequest(job_name=cave_job.name, partition_key=cave_id, run_key=f"cave:{cave_id}:{inputs_hash}")
+    return dg.RunRequest(job_name=CAVE_JOB.name, partition_key=cave_id, run_key=f"cave:{cave_id}:{inputs_hash}")
 
 
-@dg.sensor(jobs=[catalog_job, cave_job], minimum_interval_seconds=30)
+@dg.sensor(jobs=[catalog_job, CAVE_JOB], minimum_interval_seconds=30, default_status=sensor_default_status())
 def archive_sensor(context: dg.SensorEvaluationContext, store: DhfStore) -> dg.SensorResult:
     """Register new cave folders and run them, re-run caves whose files changed, retire vanished caves."""
     cursor = json.loads(context.cursor) if context.cursor else {}
@@ -38,6 +41,8 @@ def archive_sensor(context: dg.SensorEvaluationContext, store: DhfStore) -> dg.S
     for cave in vanished:
         removed = retire_cave(store.database, store.output, cave)
         context.log.info(f"cave {cave} left the archive: retired {removed}; review history kept")
+    for ignored in ignored_archive_entries(store.archive):
+        context.log.warning(f"not a cave, ignored: {ignored}")
     if to_build:
         context.log.info(f"caves to build: {', '.join(to_build)}")
     # What the archive holds now, as data versions of `mural_archive`: the UI marks murals stale.

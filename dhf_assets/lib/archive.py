@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .images import IMAGE_SUFFIXES
 from .quarantine import Problem
+from .safe_text import FolderEntry, list_folder, safe_text
 from .vocabulary import unknown_code_reason
 
 CAVE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -102,22 +103,42 @@ def list_cave_dirs(archive: Path) -> list[str]:
     root = archive / "murals"
     if not root.is_dir():
         return []
-    return sorted(
-        p.name for p in root.iterdir() if p.is_dir() and not p.is_symlink() and CAVE_ID_PATTERN.match(p.name)
-    )
+    return sorted(e.name for e in list_folder(root) if e.kind == "dir" and CAVE_ID_PATTERN.match(e.name))
 
 
-def _classify(entry: Path) -> str | None:
+def ignored_archive_entries(archive: Path) -> list[str]:
+    """What under murals/ is not a cave folder, each as 'murals/<safe name>: reason' (for log lines)."""
+    root = archive / "murals"
+    if not root.is_dir():
+        return []
+    ignored = []
+    for entry in list_folder(root):
+        if entry.name.startswith("."):
+            continue
+        if entry.kind != "dir":
+            ignored.append(f"murals/{entry.text}: {_KIND_REASONS.get(entry.kind, 'a file, not a cave folder')}")
+        elif not CAVE_ID_PATTERN.match(entry.name):
+            ignored.append(f"murals/{entry.text}: not a safe cave id (letters, digits, '_', '-'; up to 64)")
+    return ignored
+
+
+_KIND_REASONS = {
+    "symlink": "symbolic link not followed",
+    "dir": "unexpected folder inside a cave folder",
+    "other": "not a regular file (device, pipe or socket)",
+    "gone": "vanished between listing the cave folder and reading it",
+}
+
+
+def _classify(entry: FolderEntry) -> str | None:
     """Why a folder entry is not a candidate mural or annotation, else None."""
-    if entry.is_symlink():
-        return "symbolic link not followed"
-    if entry.is_dir():
-        return "unexpected folder inside a cave folder"
-    suffix = entry.suffix.lower()
+    if entry.kind in _KIND_REASONS:
+        return _KIND_REASONS[entry.kind]
+    suffix = entry.path.suffix.lower()
     if suffix != ".xml" and suffix not in IMAGE_SUFFIXES:
-        return f"unsupported file type {suffix or '(none)'}"
-    if not MURAL_ID_PATTERN.match(entry.stem):
-        return f"unsafe mural id {entry.stem!r} (letters, digits, '_', '-', '.')"
+        return f"unsupported file type {safe_text(suffix) or '(none)'}"
+    if not MURAL_ID_PATTERN.match(entry.path.stem):
+        return f"unsafe mural id '{safe_text(entry.path.stem)}' (letters, digits, '_', '-', '.'; up to 128)"
     return None
 
 
@@ -126,16 +147,16 @@ def scan_cave(cave_dir: Path) -> tuple[list[MuralFile], list[Problem]]:
     images: dict[str, list[Path]] = defaultdict(list)
     annotations: dict[str, Path] = {}
     problems: list[Problem] = []
-    for entry in sorted(cave_dir.iterdir()):
+    for entry in list_folder(cave_dir):
         if entry.name.startswith("."):
             continue
         reason = _classify(entry)
         if reason:
-            problems.append(Problem("murals", entry.name, "", reason))
-        elif entry.suffix.lower() == ".xml":
-            annotations[entry.stem] = entry
+            problems.append(Problem("murals", entry.text, "", reason))
+        elif entry.path.suffix.lower() == ".xml":
+            annotations[entry.path.stem] = entry.path
         else:
-            images[entry.stem].append(entry)
+            images[entry.path.stem].append(entry.path)
     murals: list[MuralFile] = []
     for stem, paths in sorted(images.items()):
         if len(paths) > 1:

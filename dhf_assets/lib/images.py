@@ -59,6 +59,8 @@ def probe_image(path: Path, max_pixels: int) -> ImageInfo:
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ImageError):
             raise
+        if isinstance(exc, FileNotFoundError):
+            raise ImageError("the file vanished before it could be read") from exc
         raise ImageError(f"unreadable image header ({exc})") from exc
 
 
@@ -74,6 +76,8 @@ def decode_rgb(path: Path, max_pixels: int) -> Image.Image:
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, ImageError):
             raise
+        if isinstance(exc, FileNotFoundError):
+            raise ImageError("the file vanished before it could be read") from exc
         raise ImageError(f"unreadable or truncated image data ({exc})") from exc
 
 

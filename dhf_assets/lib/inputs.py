@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from .images import sha256_file, write_bytes_atomic
+from .safe_text import list_folder, safe_text
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, int, int], str] = {}
@@ -50,7 +51,7 @@ def save_hash_cache() -> None:
 
 def cached_sha256(path: Path) -> str:
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    key = (safe_text(path), stat.st_size, stat.st_mtime_ns)
     with _lock:
         _load_disk_cache()
         if key in _memory:
@@ -71,20 +72,33 @@ def _catalog_rows(path: Path, cave_id: str) -> list[str]:
 
 
 def cave_inputs_hash(archive: Path, cave_id: str) -> str:
-    """One hash over everything a cave's build reads from the archive; '' when the cave folder is gone."""
+    """One hash over everything a cave's build reads from the archive; '' when the cave folder is gone.
+
+    Names enter the hash as safe text, so no file name (invalid UTF-8, control characters) can make
+    it fail; a file that vanishes between listing and reading counts as gone.
+    """
     folder = archive / "murals" / cave_id
     if not folder.is_dir():
         return ""
     digest = hashlib.sha256()
-    for entry in sorted(folder.iterdir()):
-        if entry.is_file() and not entry.is_symlink() and not entry.name.startswith("."):
-            digest.update(f"file {entry.name} {cached_sha256(entry)}\n".encode())
+    for entry in list_folder(folder):
+        content = _file_digest(entry.path) if entry.kind == "file" and not entry.name.startswith(".") else None
+        if content:
+            digest.update(f"file {entry.text} {content}\n".encode())
         else:
-            digest.update(f"other {entry.name}\n".encode())  # what the scan quarantines counts too
+            digest.update(f"other {entry.text} {entry.kind}\n".encode())  # what the scan quarantines counts too
     review = archive / "reviews" / f"{cave_id}.csv"
     if review.is_file():
-        digest.update(f"review {cached_sha256(review)}\n".encode())
+        digest.update(f"review {_file_digest(review)}\n".encode())
     for name in ("caves.csv", "murals.csv"):
         for row in _catalog_rows(archive / name, cave_id):
             digest.update(f"{name} {row}\n".encode())
     return digest.hexdigest()[:24]
+
+
+def _file_digest(path: Path) -> str | None:
+    """The file's cached sha256, or None when it vanished or cannot be read."""
+    try:
+        return cached_sha256(path)
+    except OSError:
+        return None

@@ -26,8 +26,10 @@ def scan_murals(
     for mural in files:
         try:
             info = probe_image(mural.image_path, max_pixels)
-        except ImageError as exc:
-            problems.append(Problem("murals", mural.image_path.name, mural.mural_id, str(exc)))
+            digests = (sha256_file(mural.image_path), sha256_file(mural.voc_path) if mural.voc_path else None)
+        except (ImageError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, ImageError) else f"cannot be read ({exc.strerror or exc})"
+            problems.append(Problem("murals", mural.image_path.name, mural.mural_id, reason))
             if mural.voc_path:
                 problems.append(Problem("murals", mural.voc_path.name, mural.mural_id, "its image is unusable: boxes not used"))
             continue
@@ -40,8 +42,7 @@ def scan_murals(
         rows.append((
             cave_id, mural.mural_id, mural.image_path.relative_to(archive).as_posix(),
             mural.voc_path.relative_to(archive).as_posix() if mural.voc_path else None,
-            sha256_file(mural.image_path), sha256_file(mural.voc_path) if mural.voc_path else None,
-            info.width, info.height, info.format, info.exif_orientation, period,
+            *digests, info.width, info.height, info.format, info.exif_orientation, period,
             "murals.csv" if mural.mural_id in period_overrides else "cave",
         ))
     return rows, problems

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .safe_text import printable_line
+
 Severity = Literal["error", "warning", "info"]
 
 QUARANTINE_COLUMNS = ("cave_id", "stage", "file", "item", "reason", "severity")
@@ -22,4 +24,6 @@ class Problem:
     severity: Severity = "error"
 
     def row(self, cave_id: str) -> tuple[str, str, str, str, str, str]:
-        return (cave_id, self.stage, self.file, self.item, self.reason, self.severity)
+        """The table row; any text that is not one printable line (a raw file name) is escaped."""
+        return (cave_id, self.stage, printable_line(self.file), printable_line(self.item),
+                printable_line(self.reason), self.severity)

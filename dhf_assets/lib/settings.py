@@ -41,6 +41,10 @@ DEFAULTS: dict[str, str] = {
     # "auto": CUDA when torch sees a GPU, else CPU (the upscaler's own, apart from DHF_DEVICE).
     "DHF_UPSCALE_DEVICE": "auto",
     "DHF_SCHEDULE_CRON": "0 2 * * *",
+    # The job that archive_sensor and incremental_caves_schedule launch: cave_job, cave_job_celery, cave_job_k8s.
+    "DHF_CAVE_JOB": "cave_job",
+    # "running": archive_sensor, global_refresh_sensor and the schedule start on; "stopped": off until started.
+    "DHF_AUTOMATION_DEFAULT": "running",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..images import sha256_file
+from ..safe_text import safe_text
 
 MANIFEST_JSON = "MANIFEST.json"
 MANIFEST_SHA256 = "MANIFEST.sha256"
@@ -31,7 +32,7 @@ def list_files(folder: Path, exclude: tuple[str, ...] = MANIFEST_FILES) -> list[
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
         if path.is_symlink():
-            raise ValueError(f"refusing symbolic link {relative} in {folder}")
+            raise ValueError(f"refusing symbolic link {safe_text(relative)} in {safe_text(folder)}")
         if path.is_file() and relative not in exclude:
             entries.append(FileEntry(relative, sha256_file(path), path.stat().st_size))
     return entries
@@ -73,7 +74,7 @@ def verify_manifest(folder: Path) -> list[str]:
         elif sha256_file(target) != entry.sha256:
             problems.append(f"{path}: sha256 differs from the manifest")
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
-    problems += [f"{path}: not in the manifest" for path in sorted(present - set(listed) - set(MANIFEST_FILES))]
+    problems += [f"{safe_text(path)}: not in the manifest" for path in sorted(present - set(listed) - set(MANIFEST_FILES))]
     problems += _sha256_file_problems(folder, listed)
     return problems
 

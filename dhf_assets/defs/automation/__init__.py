@@ -1,0 +1,1 @@
+"""Automation: which job the archive sensor and the schedule launch, and the global refresh after cave runs."""
