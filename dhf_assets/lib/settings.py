@@ -43,7 +43,7 @@ DEFAULTS: dict[str, str] = {
     # source pixels (the tiers feed at most 512x512, so 512 runs them whole; 0 never tiles).
     "DHF_SR_MODEL": "",
     "DHF_SR_TILE": "512",
-    "DHF_SR_TILE_OVERLAP": "16",
+    "DHF_SR_TILE_OVERLAP": "32",
     # backend_quality: "auto" (lanczos plus each learned backend whose weights are configured) or a
     # comma list; at most this many 3k faces per cave ("all", or a number: the first by face_id).
     "DHF_COMPARE_BACKENDS": "auto",
