@@ -151,7 +151,7 @@ class SpandrelX4Upscaler:
         if len(sizes) != 1:
             raise ValueError(f"one batch needs one size; got {sorted(sizes)}")
         pixels = np.stack([np.asarray(image.convert("RGB")) for image in images])
-        batch = torch.from_numpy(pixels).permute(0, 3, 1, 2)
+        batch = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()  # NCHW memory, as the bare model gets
         return batch.to(self.device).to(self.dtype).div_(255.0)
 
     def forward(self, batch: Any) -> Any:
