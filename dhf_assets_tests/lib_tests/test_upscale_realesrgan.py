@@ -145,3 +145,19 @@ def test_a_file_that_is_no_model_is_refused_with_the_reason(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"x")
     with pytest.raises(ModelFileError, match="unsupported model file type"):
         SpandrelX4Upscaler(tmp_path / "model.onnx", device="cpu")
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cuda(), reason="needs CUDA")
+def test_cuda_in_float16_gives_the_cpu_image(model_file, learned, crops):
+    cuda = SpandrelX4Upscaler(model_file, device="cuda")
+    assert cuda.settings()["device"].startswith("cuda") and cuda.settings()["dtype"] == "float16"
+    result = standardize([Crop("ivan_face", crops["ivan_face"])], cuda)[0]
+    reference = learned["ivan_face"].image
+    assert quality_row(reference, result.image)["psnr"] >= 40.0  # float16 rounding only
