@@ -26,7 +26,8 @@ install: $(STAMP)
 # The sample has no reviewers: candidates scoring at least this join 3k as reviewer "auto"
 # (off by default elsewhere); the rest wait in the review queue.
 demo ui: export DHF_AUTO_ACCEPT ?= 0.9995
-# No GPU or Stable Diffusion weights are assumed: the sample standardizes with the Lanczos backend.
+# No GPU or model weights are assumed: the sample standardizes with the Lanczos backend unless
+# DHF_UPSCALER is set (e.g. DHF_UPSCALER=realesrgan DHF_SR_MODEL=path/to/x4-model.safetensors).
 demo ui: export DHF_UPSCALER ?= lanczos
 
 demo: install

@@ -9,6 +9,12 @@ ratio = sd_x4 seconds of the model tiers / lower bound, each call's pipeline and
 of `--repeats` interleaved runs (a shared host's noise exceeds the overhead measured). On a CPU the tiny pipeline gives the ratio
 and one full-size UNet step is timed as an absolute figure; `--device cuda --full` runs the real
 architecture with random weights in float16 (20 and 75 steps, batches 1 and 8) with peak memory.
+
+`--realesrgan MODEL`: the learned backend instead. Workload: `--per-tier` crops of each model tier
+written as PNG files, through `standardize_cave` (what `upscaled_faces` runs: decode, pad, tiers,
+model, Lanczos, PNG encode and sha256). Lower bound: the model's bare forward (`descriptor.model`)
+on the same tensors, one call per batch the run made. ratio = (time outside the backend's calls in
+the pass + each call's best of `--repeats`) / each bare forward's best, interleaved call by call.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dhf_assets.lib.upscale import Crop, LanczosUpscaler, SdX4Upscaler, Upscaler, standardize  # noqa: E402
+from dhf_assets.lib.standardized import Source, standardize_cave  # noqa: E402
+from dhf_assets.lib.upscale import Crop, LanczosUpscaler, SdX4Upscaler, SpandrelX4Upscaler, Upscaler, standardize  # noqa: E402
 
 TIER_SIZES = {"two_stage": (48, 56), "one_stage": (300, 280), "downsample": (700, 650)}
 MODEL_TIERS = ("two_stage", "one_stage")
@@ -143,6 +150,53 @@ def full_step_cpu() -> None:
           f"{torch.get_num_threads()} thread(s): {step:.2f} s (75 steps: {75 * step / 60:.1f} min, before the VAE)")
 
 
+def realesrgan(model: str, device: str, count: int, batch: int, repeats: int) -> tuple[float, float]:
+    """(seconds through standardize_cave, seconds of the bare forwards), per call the best of `repeats`."""
+    upscaler = SpandrelX4Upscaler(model, device=device)
+    sync = torch.cuda.synchronize if upscaler.device.type == "cuda" else (lambda: None)
+    recording = Recording(upscaler)
+    print(f"realesrgan: {upscaler.model_id}, {upscaler.device} {upscaler.dtype}, tile {upscaler.tile}")
+    with tempfile.TemporaryDirectory(prefix="dhf_bench_sr_") as folder:
+        sources = []
+        for tier in MODEL_TIERS:
+            for crop in crops(tier, count):
+                crop.image.save(Path(folder) / f"{crop.image_id}.png")
+                sources.append(Source(crop.image_id, Path(folder) / f"{crop.image_id}.png"))
+        upscaler.upscale_x4([crops("two_stage", 1)[0].image])  # first-call allocations outside the timing
+        sync()
+        started = time.perf_counter()
+        for _rows in standardize_cave("BENCH", sources, recording, Path(folder) / "out", batch):
+            pass
+        sync()
+        one_pass = time.perf_counter() - started
+        outside = one_pass - sum(seconds for _, _, seconds in recording.calls)  # decode, pad, Lanczos, PNG
+        called, bare = [], []
+        for images, keys, first in recording.calls:  # per call, interleaved: host noise hits both sides
+            tensor = upscaler.to_tensor(images)
+            times_call, times_bare = [first], []
+            for _ in range(repeats):
+                with torch.inference_mode():
+                    sync()
+                    started = time.perf_counter()
+                    upscaler.descriptor.model(tensor)
+                    sync()
+                    times_bare.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                upscaler.upscale_x4(images, keys)
+                sync()
+                times_call.append(time.perf_counter() - started)
+            called.append(min(times_call))
+            bare.append(min(times_bare))
+        through = sum(called) + outside
+        bare_total = sum(bare)
+    images = len(sources)
+    shapes = [(len(images_), images_[0].width) for images_, _, _ in recording.calls]
+    print(f"  realesrgan one pass through standardize_cave {one_pass:.2f} s; best per call: {images / through:.3f} img/s "
+          f"({through:.2f} s for {images} crops); bare forwards {images / bare_total:.3f} img/s ({bare_total:.2f} s); "
+          f"outside the backend's calls (decode, pad, Lanczos, PNG) {outside:.2f} s; calls (batch, side) {shapes}")
+    return through, bare_total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
@@ -154,9 +208,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per call")
     parser.add_argument("--skip-full-step", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads; one is steady on a shared host")
+    parser.add_argument("--realesrgan", metavar="MODEL", help="bench the realesrgan backend with this model file")
     args = parser.parse_args()
     if args.device == "cpu" and args.threads > 0:
         torch.set_num_threads(args.threads)  # two threads on a busy 2-core host stall each other
+    if args.realesrgan:
+        print(f"workload: {args.per_tier} crops per model tier {[TIER_SIZES[t] for t in MODEL_TIERS]}, "
+              f"batch {args.batch_size}, device {args.device}")
+        print("lower bound: the model's bare forward on the same tensors, one call per batch of the run")
+        through, bare = realesrgan(args.realesrgan, args.device, args.per_tier, args.batch_size, args.repeats)
+        print(f"realesrgan {through:.2f} s against the bare forward lower bound {bare:.2f} s")
+        print(f"ratio={through / bare:.3f} goal=1.15")
+        return
     tiers = list(TIER_SIZES)
     print(f"workload: {args.per_tier} crops per tier {TIER_SIZES}, batch {args.batch_size}, device {args.device}")
     print("lower bound: the same UNet forwards and one VAE decode per pipeline call, same shapes and modules")

@@ -1,4 +1,4 @@
--- One row per standardized 512x512 image of a 3k face, with its tier, source size and backend.
+-- One row per standardized 512x512 image of a 3k face, with its tier, source size, backend and model provenance.
 with source as (
     select * from upscaled_faces
 ),
@@ -14,7 +14,13 @@ renamed as (
         square_method,
         backend,
         model_id,
+        architecture,
+        model_file,
+        model_sha256,
         device,
+        dtype,
+        tile_size,
+        tile_overlap,
         seconds,
         image_path
     from source

@@ -29,7 +29,8 @@ DEFAULTS: dict[str, str] = {
     "DHF_CANDIDATE_RULE": "any",
     # "off" or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto".
     "DHF_AUTO_ACCEPT": "off",
-    # The paper's method; machines without a GPU or weights set "lanczos" (the sample does).
+    # The paper's method; machines without a GPU or weights set "lanczos" (the sample does) or
+    # "realesrgan" with DHF_SR_MODEL (a small learned x4 model that runs on a CPU).
     "DHF_UPSCALER": "sd_x4",
     "DHF_SD_UPSCALER_PATH": "",
     "DHF_SD_STEPS": "75",
@@ -38,6 +39,15 @@ DEFAULTS: dict[str, str] = {
     "DHF_SD_SEED": "0",
     "DHF_SD_PROMPT": "A high-quality detailed image",
     "DHF_UPSCALE_BATCH": "4",
+    # The `realesrgan` backend: a local x4 model file spandrel can load; tile side and overlap in
+    # source pixels (the tiers feed at most 512x512, so 512 runs them whole; 0 never tiles).
+    "DHF_SR_MODEL": "",
+    "DHF_SR_TILE": "512",
+    "DHF_SR_TILE_OVERLAP": "32",
+    # backend_quality: "auto" (lanczos plus each learned backend whose weights are configured) or a
+    # comma list; at most this many 3k faces per cave ("all", or a number: the first by face_id).
+    "DHF_COMPARE_BACKENDS": "auto",
+    "DHF_COMPARE_SAMPLE": "all",
     # "auto": CUDA when torch sees a GPU, else CPU (the upscaler's own, apart from DHF_DEVICE).
     "DHF_UPSCALE_DEVICE": "auto",
     "DHF_SCHEDULE_CRON": "0 2 * * *",

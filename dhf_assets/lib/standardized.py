@@ -15,7 +15,8 @@ from .upscale import Crop, Upscaler, standardize
 UPSCALED_COLUMNS = (
     "face_id", "cave_id", "tier", "source_width", "source_height", "square_method", "padding", "content_box",
     "backend", "model_id", "device", "dtype", "steps", "guidance", "noise_level", "seed", "stage_seeds",
-    "prompt", "seconds", "image_path", "sha256",
+    "prompt", "seconds", "image_path", "sha256", "architecture", "model_file", "model_sha256", "tile_size",
+    "tile_overlap",
 )
 
 
@@ -57,6 +58,7 @@ def standardize_cave(
                 p["padding"], p["content_box"], p["backend"], p.get("model_id"), p.get("device"), p.get("dtype"),
                 p.get("steps"), p.get("guidance"), p.get("noise_level"), p.get("seed"),
                 [s for s in p["stage_seeds"] if s is not None], p.get("prompt"), p["seconds"],
-                relative.as_posix(), digest,
+                relative.as_posix(), digest, p.get("architecture"), p.get("model_file"), p.get("model_sha256"),
+                p.get("tile_size"), p.get("tile_overlap"),
             ))
         yield rows, problems

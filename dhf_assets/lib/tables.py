@@ -77,11 +77,23 @@ TABLES: dict[str, str] = {
             padding integer[] not null, content_box double[] not null, backend varchar not null,
             model_id varchar, device varchar, dtype varchar, steps integer, guidance double,
             noise_level integer, seed bigint, stage_seeds bigint[], prompt varchar,
-            seconds double not null, image_path varchar not null, sha256 varchar not null
+            seconds double not null, image_path varchar not null, sha256 varchar not null,
+            architecture varchar, model_file varchar, model_sha256 varchar, tile_size integer, tile_overlap integer
         )""",
     "face_quality": """
         create table if not exists face_quality (
             face_id varchar not null, cave_id varchar not null, band varchar not null,
+            psnr double, ssim double, lpips double,
+            esi_low double, esi_high double, snr_low double, snr_high double, ed_low double, ed_high double,
+            entropy_low double, entropy_high double, hfc_low double, hfc_high double,
+            null_reasons varchar
+        )""",
+    # Tables 2 and 3 per backend: each configured backend's metrics per 3k face (or a sample of them).
+    "backend_quality": """
+        create table if not exists backend_quality (
+            face_id varchar not null, cave_id varchar not null, backend varchar not null,
+            model_id varchar, model_sha256 varchar, tier varchar not null, band varchar not null,
+            reused boolean not null,
             psnr double, ssim double, lpips double,
             esi_low double, esi_high double, snr_low double, snr_high double, ed_low double, ed_high double,
             entropy_low double, entropy_high double, hfc_low double, hfc_high double,
@@ -109,3 +121,15 @@ TABLES: dict[str, str] = {
             built_at timestamptz not null
         )""",
 }
+
+# Columns added after a table was first released: an existing DuckDB file gains them (NULL in old rows).
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "upscaled_faces": ("architecture varchar", "model_file varchar", "model_sha256 varchar", "tile_size integer",
+                       "tile_overlap integer"),
+}
+
+
+def migrations() -> list[str]:
+    """`alter table ... add column if not exists` for every added column."""
+    return [f"alter table {table} add column if not exists {column}"
+            for table, columns in ADDED_COLUMNS.items() for column in columns]

@@ -36,7 +36,8 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         """select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)
            where s.cave_id = ? order by f.face_id""", [cave_id])]
     fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, upscale_code_version(),
-                                       upscaler.model_dump_json(exclude={"device", "batch_size"}))
+                                       upscaler.model_dump_json(exclude={"device", "batch_size"}),
+                                       upscaler.model_fingerprint())
     outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
     if unchanged(context, store, "upscaled_faces", fingerprint, outputs):
         return skipped(store, "upscaled_faces", cave_id, fingerprint)
@@ -63,5 +64,6 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
         "backend": settings["backend"],
         "model_id": str(settings.get("model_id")),
+        **{key: str(settings[key]) for key in ("architecture", "model_sha256", "tile_size") if settings.get(key) is not None},
         "quarantined": len(problems),
     })

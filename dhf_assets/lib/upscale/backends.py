@@ -9,7 +9,7 @@ from PIL import Image
 
 from dhf_assets.lib.upscale.tiers import RESAMPLE_NAME
 
-BACKENDS = ("sd_x4", "lanczos")
+BACKENDS = ("sd_x4", "realesrgan", "lanczos")
 
 
 class WeightsMissingError(FileNotFoundError):
@@ -17,7 +17,7 @@ class WeightsMissingError(FileNotFoundError):
 
 
 class Upscaler(Protocol):
-    backend: str  # "sd_x4" | "lanczos"
+    backend: str  # "sd_x4" | "realesrgan" | "lanczos"
     model_id: str  # which weights (or which filter) produced the pixels
 
     def upscale_x4(self, images: list[Image.Image], keys: Sequence[str] | None = None) -> list[Image.Image]:
