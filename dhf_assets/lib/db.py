@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import duckdb
 
-from .tables import TABLES
+from .tables import MIGRATIONS, TABLES
 
 _LOCK_MARKERS = ("lock", "Conflicting")
 _INSERT_CHUNK = 100
@@ -56,7 +56,7 @@ def write_connection(path: Path, timeout_s: float = 120.0) -> Iterator[duckdb.Du
     """A connection for one short write; the schema exists when it is handed out."""
     con = connect(path, read_only=False, timeout_s=timeout_s)
     try:
-        for ddl in TABLES.values():
+        for ddl in (*TABLES.values(), *MIGRATIONS):
             con.execute(ddl)
         yield con
     finally:

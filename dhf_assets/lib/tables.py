@@ -48,7 +48,14 @@ TABLES: dict[str, str] = {
             face_id varchar not null, cave_id varchar not null, decision varchar not null,
             subset varchar, tags varchar[], reviewer varchar not null,
             reviewed_at timestamptz not null, source_row integer, source_sha256 varchar,
-            recorded_at timestamptz not null
+            recorded_at timestamptz not null, identity varchar, orientation varchar
+        )""",
+    # The labels in force: the VOC's unless a reviewer's correction overrides it (source says which).
+    "face_labels": """
+        create table if not exists face_labels (
+            face_id varchar not null, cave_id varchar not null, identity varchar, orientation varchar not null,
+            identity_source varchar not null, orientation_source varchar not null,
+            voc_identity varchar, voc_orientation varchar not null
         )""",
     "face_reviews": """
         create table if not exists face_reviews (
@@ -109,3 +116,9 @@ TABLES: dict[str, str] = {
             built_at timestamptz not null
         )""",
 }
+
+# Columns added after a table first shipped; run after TABLES so an older database file keeps working.
+MIGRATIONS: tuple[str, ...] = (
+    "alter table review_history add column if not exists identity varchar",
+    "alter table review_history add column if not exists orientation varchar",
+)
