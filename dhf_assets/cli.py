@@ -76,6 +76,12 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_serve(args: argparse.Namespace) -> int:
+    from dhf_assets.workbench.serve import serve
+
+    return serve(args.host, args.port, args.reviewer, allow_remote=args.allow_remote)
+
+
 def cmd_export_select(args: argparse.Namespace) -> int:
     from dhf_assets.lib.exports.select import select_training_set
 
@@ -142,6 +148,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--cave", required=True, metavar="ID")
     export.add_argument("--include-dropped", action="store_true", help="also show dropped crops (to rescue them)")
     export.set_defaults(run=cmd_review_export)
+    serve = review.add_parser("serve", help="the review workbench: decide candidates in the browser, by keyboard")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--reviewer", metavar="NAME", help="name written on every decision (else asked on the page)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="required to bind an address other than loopback (anyone who reaches it can decide)")
+    serve.set_defaults(run=cmd_review_serve)
     export = commands.add_parser("export", help="dataset exports").add_subparsers(dest="action", required=True)
     select = export.add_parser("select", help="a training set by attributes, with captions from the tags")
     select.add_argument("--subset", default="500", choices=("3k", "500"))

@@ -1,0 +1,181 @@
+"""`dhf review serve`: Starlette routes over the Workbench state; Jinja2 pages with autoescape.
+
+Security: pages carry a per-process CSRF token that every state-changing request must echo in a
+header (a cross-origin form cannot set it) and cross-origin requests are refused by their Origin;
+images are looked up by face_id in the snapshot, so nothing from a request reaches a file path;
+every text (ids, reasons, tags, reviewer names) is escaped by Jinja2; a strict Content-Security-
+Policy allows only this server's own script, style and images.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from dhf_assets.lib.review_file import ReviewEntry, append_entries
+from dhf_assets.lib.reviews import parse_tags
+from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
+
+from . import images
+from .filters import PAGE_SIZE, SORT_CHOICES, STATUS_CHOICES, GridFilter
+from .state import Workbench
+
+HERE = Path(__file__).parent
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'"
+MAX_BATCH = 5000
+
+
+def _headers() -> dict[str, str]:
+    return {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store"}
+
+
+def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | None = None) -> Starlette:
+    token = csrf_token or secrets.token_urlsafe(32)
+    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    templates.globals.update(urlencode=urlencode, IDENTITIES=IDENTITIES, ORIENTATIONS=ORIENTATIONS, PERIODS=PERIODS)
+
+    def render(name: str, **context) -> HTMLResponse:
+        context.update(csrf=token, reviewer=reviewer or "", notice=bench.notice)
+        return HTMLResponse(templates.get_template(name).render(**context), headers=_headers())
+
+    def fresh(cave_id: str | None = None) -> None:
+        bench.refresh_snapshot()
+        for cave in [cave_id] if cave_id else bench.snapshot.caves:
+            bench.refresh_log(cave)
+
+    def counters() -> list[dict]:
+        rows: dict[str, dict] = {}
+        for face in bench.snapshot.faces.values():
+            row = rows.setdefault(face.cave_id, {"cave_id": face.cave_id, "decided": 0, "undecided": 0, "in_500": 0, "accepted": 0})
+            status = bench.status(face)
+            row["undecided" if status == "undecided" else "decided"] += 1
+            row["accepted"] += status in ("accepted", "in_500")
+            row["in_500"] += status == "in_500"
+        return [rows[c] for c in sorted(rows)]
+
+    async def index(request: Request) -> Response:
+        fresh()
+        caves = bench.snapshot.caves
+        if caves:
+            return RedirectResponse(f"/cave/{caves[0]}", status_code=303)
+        return render("empty.html", counters=[])
+
+    async def grid(request: Request) -> Response:
+        cave_id = request.path_params["cave_id"]
+        fresh()
+        if cave_id not in bench.snapshot.caves:
+            return render("empty.html", counters=counters(), missing=cave_id)
+        faces = [f for f in bench.snapshot.faces.values() if f.cave_id == cave_id]
+        detectors = sorted({d["detector"] for f in faces for d in f.detections})
+        murals = sorted({f.mural_id for f in faces})
+        wanted = GridFilter.from_query(request.query_params, detectors, murals)
+        kept = []
+        for face in faces:
+            identity, orientation, _, _ = bench.labels(face)
+            status = bench.status(face)
+            if wanted.keeps(face, status, identity, orientation):
+                kept.append((face, status, identity, orientation))
+        if wanted.sort == "face_id":
+            kept.sort(key=lambda k: k[0].face_id)
+        else:
+            sign = -1 if wanted.sort == "score_desc" else 1
+            kept.sort(key=lambda k: (sign * k[0].sort_score(), k[0].face_id))
+        pages = max(1, -(-len(kept) // PAGE_SIZE))
+        page = min(wanted.page, pages)
+        shown = kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        return render("grid.html", cave_id=cave_id, counters=counters(), filter=wanted, items=shown, total=len(kept),
+                      page=page, pages=pages, detectors=detectors, murals=murals, statuses=STATUS_CHOICES,
+                      sorts=SORT_CHOICES, tags=bench.tags_in_use())
+
+    async def detail(request: Request) -> Response:
+        fresh()
+        face = bench.face(request.path_params["face_id"])
+        if face is None:
+            return HTMLResponse("no such face", status_code=404, headers=_headers())
+        bench.refresh_log(face.cave_id)
+        identity, orientation, identity_source, orientation_source = bench.labels(face)
+        return render("detail.html", face=face, status=bench.status(face), identity=identity, orientation=orientation,
+                      identity_source=identity_source, orientation_source=orientation_source,
+                      history=bench.history(face), counters=counters(), tags=bench.tags_in_use(),
+                      back=request.query_params.get("back", ""))
+
+    def _image(kind: str):
+        async def endpoint(request: Request) -> Response:
+            face = bench.face(request.path_params["face_id"])
+            if face is None:
+                return Response("no such face", status_code=404)
+            if kind == "mural":
+                data = images.mural_with_box(face, bench.archive)
+                return Response(data, media_type="image/jpeg") if data else Response("mural not readable", status_code=404)
+            path = images.thumbnail(face, bench.output) if kind == "thumb" else images.crop(face, bench.output)
+            if path is None:
+                return Response("crop not readable", status_code=404)
+            return FileResponse(path, headers={"Cache-Control": "private, max-age=60"})
+        return endpoint
+
+    def refused(request: Request) -> str | None:
+        if not secrets.compare_digest(request.headers.get("x-csrf-token", "").encode(), token.encode()):
+            return "missing or wrong CSRF token"
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+            return "cross-origin request refused"
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return "JSON only"
+        return None
+
+    async def decide(request: Request) -> Response:
+        reason = refused(request)
+        if reason:
+            return JSONResponse({"error": reason}, status_code=403)
+        try:
+            body = await request.json()
+            face_ids = [str(f) for f in body.get("face_ids", [])][:MAX_BATCH + 1]
+            decision = str(body.get("decision", ""))
+            name = (reviewer or str(body.get("reviewer", ""))).strip()[:64]
+            tags = parse_tags(";".join(str(t) for t in body.get("tags", [])))
+            identity, orientation = str(body.get("identity", "") or ""), str(body.get("orientation", "") or "")
+        except (ValueError, AttributeError, TypeError):
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        if not face_ids or len(face_ids) > MAX_BATCH:
+            return JSONResponse({"error": f"between 1 and {MAX_BATCH} faces per request"}, status_code=400)
+        faces = [bench.face(f) for f in face_ids]
+        if any(f is None for f in faces):
+            return JSONResponse({"error": "unknown face_id"}, status_code=400)
+        subset = {"accept_3k": "3k", "accept_500": "500"}.get(decision, "")
+        verdict = "accept" if subset else decision
+        now = datetime.now(timezone.utc)
+        entries = [ReviewEntry(f, verdict, name, subset=subset, tags=tags if subset == "500" else (),
+                               identity=identity, orientation=orientation, reviewed_at=now) for f in face_ids]
+        problems = sorted({p for e in entries for p in e.problems()})
+        if problems:
+            return JSONResponse({"error": "; ".join(problems)}, status_code=400)
+        by_cave: dict[str, list[ReviewEntry]] = {}
+        for face, entry in zip(faces, entries):
+            by_cave.setdefault(face.cave_id, []).append(entry)  # type: ignore[union-attr]
+        for cave_id, cave_entries in by_cave.items():
+            append_entries(bench.review_path(cave_id), cave_entries)
+            bench.refresh_log(cave_id)
+        result = {}
+        for face in faces:
+            identity_now, orientation_now, _, _ = bench.labels(face)  # type: ignore[arg-type]
+            result[face.face_id] = {"status": bench.status(face), "identity": identity_now or "",  # type: ignore[union-attr,arg-type]
+                                    "orientation": orientation_now}
+        return JSONResponse({"saved": len(entries), "faces": result}, headers={"Cache-Control": "no-store"})
+
+    routes = [
+        Route("/", index), Route("/cave/{cave_id}", grid), Route("/face/{face_id}", detail),
+        Route("/img/thumb/{face_id}", _image("thumb")), Route("/img/crop/{face_id}", _image("crop")),
+        Route("/img/mural/{face_id}", _image("mural")), Route("/api/decide", decide, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    return Starlette(routes=routes)
