@@ -97,9 +97,15 @@ def _face(row: tuple) -> Face:
                 tuple(best_landmarks) if best_landmarks else None, auto is not None)
 
 
+def database_version(database: Path) -> int:
+    """Changes whenever a writer touched the file or its write-ahead log (one or two stat calls)."""
+    wal = database.with_name(database.name + ".wal")
+    return max(database.stat().st_mtime_ns, wal.stat().st_mtime_ns if wal.exists() else 0)
+
+
 def load_snapshot(database: Path, timeout_s: float = 2.0) -> Snapshot:
     """Every face and the decision history; raises db.DatabaseBusy while a build holds the file."""
-    mtime = database.stat().st_mtime_ns
+    mtime = database_version(database)
     con = db.connect(database, read_only=True, timeout_s=timeout_s)
     try:
         tables = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}

@@ -15,7 +15,7 @@ from dhf_assets.lib import db
 from dhf_assets.lib.reviews import AUTO_REVIEWER, ReviewDecision, _order_key
 
 from .review_log import ReviewLog
-from .snapshot import Face, Snapshot, load_snapshot
+from .snapshot import Face, Snapshot, database_version, load_snapshot
 
 STATES = ("undecided", "accepted", "in_500", "rejected")
 
@@ -71,7 +71,7 @@ class Workbench:
                 if not self.database.exists():
                     self.notice = f"no tables yet at {self.database}: run `dhf build` first"
                     return
-                if self.database.stat().st_mtime_ns == self.snapshot.db_mtime_ns:
+                if database_version(self.database) == self.snapshot.db_mtime_ns:
                     return
                 snapshot = load_snapshot(self.database, timeout_s)
             except db.DatabaseBusy:
