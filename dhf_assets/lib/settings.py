@@ -41,6 +41,8 @@ DEFAULTS: dict[str, str] = {
     # "auto": CUDA when torch sees a GPU, else CPU (the upscaler's own, apart from DHF_DEVICE).
     "DHF_UPSCALE_DEVICE": "auto",
     "DHF_SCHEDULE_CRON": "0 2 * * *",
+    # The sensor waits until a cave's review file has been quiet this long before rebuilding it.
+    "DHF_REVIEW_QUIET_S": "180",
 }
 
 
