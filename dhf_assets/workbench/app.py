@@ -54,14 +54,7 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             bench.refresh_log(cave)
 
     def counters() -> list[dict]:
-        rows: dict[str, dict] = {}
-        for face in bench.snapshot.faces.values():
-            row = rows.setdefault(face.cave_id, {"cave_id": face.cave_id, "decided": 0, "undecided": 0, "in_500": 0, "accepted": 0})
-            status = bench.status(face)
-            row["undecided" if status == "undecided" else "decided"] += 1
-            row["accepted"] += status in ("accepted", "in_500")
-            row["in_500"] += status == "in_500"
-        return [rows[c] for c in sorted(rows)]
+        return bench.counters()
 
     async def index(request: Request) -> Response:
         fresh()
@@ -75,24 +68,25 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         fresh()
         if cave_id not in bench.snapshot.caves:
             return render("empty.html", counters=counters(), missing=cave_id)
-        faces = [f for f in bench.snapshot.faces.values() if f.cave_id == cave_id]
-        detectors = sorted({d["detector"] for f in faces for d in f.detections})
-        murals = sorted({f.mural_id for f in faces})
+        faces = bench.cave_faces(cave_id)  # best score first
+        detectors, murals = bench.cave_choices.get(cave_id, ([], []))
         wanted = GridFilter.from_query(request.query_params, detectors, murals)
+        # Status and corrected labels are looked up only when a filter needs them (20,000 faces a request).
+        need_status = bool(wanted.status not in ("", "candidate", "dropped") or wanted.subset)
+        need_labels = bool(wanted.identity or wanted.orientation)
         kept = []
         for face in faces:
-            identity, orientation, _, _ = bench.labels(face)
-            status = bench.status(face)
+            status = bench.status(face) if need_status else ""
+            identity, orientation = bench.labels(face)[:2] if need_labels else (face.identity, face.orientation)
             if wanted.keeps(face, status, identity, orientation):
-                kept.append((face, status, identity, orientation))
+                kept.append(face)
         if wanted.sort == "face_id":
-            kept.sort(key=lambda k: k[0].face_id)
-        else:
-            sign = -1 if wanted.sort == "score_desc" else 1
-            kept.sort(key=lambda k: (sign * k[0].sort_score(), k[0].face_id))
+            kept.sort(key=lambda f: f.face_id)
+        elif wanted.sort == "score_asc":
+            kept.reverse()
         pages = max(1, -(-len(kept) // PAGE_SIZE))
         page = min(wanted.page, pages)
-        shown = kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        shown = [(face, bench.status(face), *bench.labels(face)[:2]) for face in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
         return render("grid.html", cave_id=cave_id, counters=counters(), filter=wanted, items=shown, total=len(kept),
                       page=page, pages=pages, detectors=detectors, murals=murals, statuses=STATUS_CHOICES,
                       sorts=SORT_CHOICES, tags=bench.tags_in_use())

@@ -56,6 +56,11 @@ class Workbench:
         self.notice: str | None = None  # said on every page while the snapshot could not be refreshed
         self._lock = threading.RLock()
         self._next_db_check = 0.0
+        self.version = 0  # changes with every decision taken and every snapshot: keys the caches below
+        self._by_cave: dict[str, list[Face]] = {}
+        self._counters: tuple[int, list[dict]] = (-1, [])
+        self._tags: tuple[int, list[str]] = (-1, [])
+        self.cave_choices: dict[str, tuple[list[str], list[str]]] = {}  # cave -> (detectors, murals)
 
     def review_path(self, cave_id: str) -> Path:
         return self.archive / "reviews" / f"{cave_id}.csv"
@@ -81,6 +86,12 @@ class Workbench:
                 return
             self.snapshot, self.notice = snapshot, None
             self.states, self.logs = {}, {}
+            self.version += 1
+            self._by_cave = {}
+            for face in sorted(snapshot.faces.values(), key=lambda f: (-f.sort_score(), f.face_id)):
+                self._by_cave.setdefault(face.cave_id, []).append(face)
+            self.cave_choices = {cave: (sorted({d["detector"] for f in faces for d in f.detections}),
+                                        sorted({f.mural_id for f in faces})) for cave, faces in self._by_cave.items()}
             for decision in snapshot.history:
                 self._take(decision)
             for cave_id in snapshot.caves:
@@ -89,6 +100,28 @@ class Workbench:
     def _take(self, decision: ReviewDecision) -> None:
         if decision.reviewer != AUTO_REVIEWER:
             self.states.setdefault(decision.face_id, FaceState()).take(decision)
+            self.version += 1
+
+    def cave_faces(self, cave_id: str) -> list[Face]:
+        """The cave's faces, best score first (sorted once per snapshot)."""
+        return self._by_cave.get(cave_id, [])
+
+    def counters(self) -> list[dict]:
+        """Decided / undecided / accepted / in 500 per cave, recomputed only after a change."""
+        with self._lock:
+            if self._counters[0] == self.version:
+                return self._counters[1]
+            rows = []
+            for cave_id in sorted(self._by_cave):
+                row = {"cave_id": cave_id, "decided": 0, "undecided": 0, "accepted": 0, "in_500": 0}
+                for face in self._by_cave[cave_id]:
+                    status = self.status(face)
+                    row["undecided" if status == "undecided" else "decided"] += 1
+                    row["accepted"] += status in ("accepted", "in_500")
+                    row["in_500"] += status == "in_500"
+                rows.append(row)
+            self._counters = (self.version, rows)
+            return rows
 
     def refresh_log(self, cave_id: str) -> None:
         with self._lock:
@@ -129,4 +162,8 @@ class Workbench:
         return sorted(rows, key=lambda d: d.reviewed_at)
 
     def tags_in_use(self) -> list[str]:
-        return sorted({t for s in self.states.values() if s.decision for t in s.decision.tags})
+        """Every tag of a decision in force, to suggest when accepting into 500."""
+        with self._lock:
+            if self._tags[0] != self.version:
+                self._tags = (self.version, sorted({t for s in self.states.values() if s.decision for t in s.decision.tags}))
+            return self._tags[1]
