@@ -1,5 +1,7 @@
 """The expert review loop: decisions from review files, the 3k and 500 subsets, and the queue."""
 
+from urllib.parse import quote
+
 import dagster as dg
 from pydantic import Field
 
@@ -74,4 +76,9 @@ def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
         [cave_id],
     )
     store.replace([TableWrite("review_queue", ("face_id", "cave_id", "rank", "best_score", "best_detector"), rows, {"cave_id": cave_id})])
-    return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
+    decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where cave_id = ?", [cave_id])[0]
+    workbench = f"{setting('DHF_REVIEW_URL').rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows), "queued": len(rows), "decided": decided[0], "accepted": decided[1],
+        "workbench": dg.MetadataValue.url(workbench),
+    })
