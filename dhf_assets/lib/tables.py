@@ -120,6 +120,15 @@ TABLES: dict[str, str] = {
         create table if not exists face_stage_inputs (
             cave_id varchar not null, asset varchar not null, face_id varchar not null, inputs varchar not null
         )""",
+    # Perceptual hash of each crop (cached by crop sha256) and the near-duplicate groups they form.
+    "crop_phashes": """
+        create table if not exists crop_phashes (
+            face_id varchar not null, cave_id varchar not null, crop_sha256 varchar not null, phash varchar not null
+        )""",
+    "near_duplicates": """
+        create table if not exists near_duplicates (
+            group_id varchar not null, face_id varchar not null, cave_id varchar not null, distance integer not null
+        )""",
 }
 
 # Columns added after a table first shipped; run after TABLES so an older database file keeps working.

@@ -98,7 +98,11 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             return HTMLResponse("no such face", status_code=404, headers=_headers())
         bench.refresh_log(face.cave_id)
         identity, orientation, identity_source, orientation_source = bench.labels(face)
+        group = bench.snapshot.group_of.get(face.face_id)
+        duplicates = [(bench.face(f), distance, bench.status(bench.face(f))) for f, distance in
+                      bench.snapshot.duplicate_groups.get(group, []) if f != face.face_id and bench.face(f)] if group else []
         return render("detail.html", face=face, status=bench.status(face), identity=identity, orientation=orientation,
+                      duplicates=duplicates,
                       identity_source=identity_source, orientation_source=orientation_source,
                       history=bench.history(face), counters=counters(), tags=bench.tags_in_use(),
                       back=request.query_params.get("back", ""))
@@ -166,10 +170,42 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
                                     "orientation": orientation_now}
         return JSONResponse({"saved": len(entries), "faces": result}, headers={"Cache-Control": "no-store"})
 
+    async def keep(request: Request) -> Response:
+        """Keep one face of a near-duplicate group: every other member is rejected in its own cave's file."""
+        reason = refused(request)
+        if reason:
+            return JSONResponse({"error": reason}, status_code=403)
+        try:
+            body = await request.json()
+            face = bench.face(str(body.get("face_id", "")))
+            name = (reviewer or str(body.get("reviewer", ""))).strip()[:64]
+        except (ValueError, AttributeError, TypeError):
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        group = bench.snapshot.group_of.get(face.face_id) if face else None
+        if face is None or group is None:
+            return JSONResponse({"error": "not a face of a near-duplicate group"}, status_code=400)
+        others = [bench.face(f) for f, _ in bench.snapshot.duplicate_groups[group] if f != face.face_id]
+        now = datetime.now(timezone.utc)
+        by_cave: dict[str, list[ReviewEntry]] = {}
+        for other in others:
+            if other is not None:
+                entry = ReviewEntry(other.face_id, "reject", name, tags=(f"duplicate of {face.face_id}",), reviewed_at=now)
+                by_cave.setdefault(other.cave_id, []).append(entry)
+        problems = sorted({p for entries in by_cave.values() for e in entries for p in e.problems()})
+        if problems:
+            return JSONResponse({"error": "; ".join(problems)}, status_code=400)
+        for cave_id, entries in sorted(by_cave.items()):
+            append_entries(bench.review_path(cave_id), entries)
+            bench.refresh_log(cave_id)
+        return JSONResponse({"saved": sum(map(len, by_cave.values())), "faces": {
+            o.face_id: {"status": bench.status(o), "identity": bench.labels(o)[0] or "", "orientation": bench.labels(o)[1]}
+            for o in others if o is not None}})
+
     routes = [
         Route("/", index), Route("/cave/{cave_id}", grid), Route("/face/{face_id}", detail),
         Route("/img/thumb/{face_id}", _image("thumb")), Route("/img/crop/{face_id}", _image("crop")),
         Route("/img/mural/{face_id}", _image("mural")), Route("/api/decide", decide, methods=["POST"]),
+        Route("/api/keep", keep, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes)

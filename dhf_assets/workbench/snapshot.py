@@ -81,6 +81,8 @@ class Snapshot:
     history: list[ReviewDecision] = field(default_factory=list)
     loaded_at: datetime | None = None
     db_mtime_ns: int = 0
+    duplicate_groups: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # group -> (face_id, distance)
+    group_of: dict[str, str] = field(default_factory=dict)  # face_id -> group_id
 
     @property
     def caves(self) -> list[str]:
@@ -120,6 +122,12 @@ def load_snapshot(database: Path, timeout_s: float = 2.0) -> Snapshot:
                     _HISTORY_SQL).fetchall():
                 history.append(ReviewDecision(face_id, decision, subset, tuple(tags or ()), reviewer, when, cave_id,
                                               row, None, identity, orientation))
+        groups: dict[str, list[tuple[str, int]]] = {}
+        if "near_duplicates" in tables:
+            for group_id, face_id, distance in con.execute(
+                    "select group_id, face_id, distance from near_duplicates order by group_id, distance, face_id").fetchall():
+                groups.setdefault(group_id, []).append((face_id, distance))
     finally:
         con.close()
-    return Snapshot(faces, history, datetime.now(timezone.utc), mtime)
+    group_of = {face_id: group for group, members in groups.items() for face_id, _ in members}
+    return Snapshot(faces, history, datetime.now(timezone.utc), mtime, groups, group_of)

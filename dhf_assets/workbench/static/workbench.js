@@ -149,6 +149,23 @@
     });
   }
 
+  async function keepThis() {
+    if (!detail || !document.getElementById("keepbtn")) return;
+    if (!reviewer()) { say("Type your name in the reviewer box first.", true); return; }
+    const response = await fetch("/api/keep", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ face_id: detail.dataset.face, reviewer: reviewer() }) });
+    const answer = await response.json().catch(() => ({ error: "bad answer" }));
+    if (!response.ok) { say("Not saved: " + answer.error, true); return; }
+    for (const [faceId, state] of Object.entries(answer.faces)) {
+      const figure = document.querySelector('.dup[data-face="' + faceId + '"]');
+      if (figure) { figure.className = "dup " + state.status; figure.querySelector(".state").textContent = state.status; }
+    }
+    say("Kept this face; " + answer.saved + " duplicate(s) rejected in their caves' review files.", false);
+  }
+  const keepButton = document.getElementById("keepbtn");
+  if (keepButton) keepButton.addEventListener("click", keepThis);
+
   document.addEventListener("keydown", (event) => {
     const tag = event.target.tagName;
     if (["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag) && event.key !== "Escape") return;
@@ -171,6 +188,7 @@
         if (detail) location.href = document.getElementById("backlink").href;
         else { selected.clear(); paint(); }
       },
+      d: () => keepThis(),
       i: () => { const s = document.getElementById("identitysel"); if (s) s.focus(); },
       o: () => { const s = document.getElementById("orientationsel"); if (s) s.focus(); },
     };
