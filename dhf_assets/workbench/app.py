@@ -16,6 +16,8 @@ from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -39,7 +41,13 @@ def _headers() -> dict[str, str]:
             "Cache-Control": "no-store"}
 
 
-def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | None = None) -> Starlette:
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | None = None,
+               allowed_hosts: list[str] | None = None) -> Starlette:
+    """The app; `allowed_hosts` are the Host header names it answers (loopback names by default), which
+    also stops a DNS-rebinding page from reading the CSRF token."""
     token = csrf_token or secrets.token_urlsafe(32)
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     templates.globals.update(urlencode=urlencode, IDENTITIES=IDENTITIES, ORIENTATIONS=ORIENTATIONS, PERIODS=PERIODS)
@@ -208,4 +216,5 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         Route("/api/keep", keep, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)])

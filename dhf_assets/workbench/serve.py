@@ -7,7 +7,7 @@ import sys
 
 from dhf_assets.lib.settings import Paths
 
-from .app import create_app
+from .app import LOOPBACK_NAMES, create_app
 from .state import Workbench
 
 
@@ -37,5 +37,8 @@ def serve(host: str, port: int, reviewer: str | None, allow_remote: bool = False
     bench = Workbench(paths.duckdb, paths.archive, paths.output)
     bench.refresh_snapshot(timeout_s=10.0)
     print(f"review workbench on http://{host}:{port}/ (archive {paths.archive}, tables {paths.duckdb})", flush=True)
-    uvicorn.run(create_app(bench, reviewer), host=host, port=port, log_level="warning", access_log=False)
+    # Loopback: only loopback Host names are answered. --allow-remote: any name (the warning above applies).
+    allowed = LOOPBACK_NAMES if is_loopback(host) else ["*"]
+    uvicorn.run(create_app(bench, reviewer, allowed_hosts=allowed), host=host, port=port, log_level="warning",
+                access_log=False)
     return 0

@@ -77,6 +77,7 @@ def test_requests_are_checked_and_text_is_escaped(fixture_env, servers):
     status, detail = fetch(f"{server.url}/face/{face_id}")
     assert status == 200 and "<script>alert(1)" not in detail and "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
     assert "<img src=x" not in detail and "&lt;img src=x onerror=alert(1)&gt;" in detail
+    assert fetch(f"{server.url}/cave/A1", headers={"Host": f"evil.example:{server.port}"})[0] == 400  # DNS rebinding
     for hostile in ("..%2F..%2Fdhf.duckdb", "%2Fetc%2Fpasswd", "A1%2Fm1", face_id + "%00"):
         assert fetch(f"{server.url}/img/crop/{hostile}")[0] == 404
     assert fetch(f"{server.url}/img/thumb/{face_id}")[0] == 200 and fetch(f"{server.url}/img/mural/{face_id}")[0] == 200
