@@ -4,6 +4,7 @@ restart, two browsers on one cave; the review file holds every decision and `dhf
 from __future__ import annotations
 
 import csv
+import json
 import os
 import threading
 from pathlib import Path
@@ -135,3 +136,8 @@ def test_a_reviewer_decides_by_keyboard_and_nothing_is_lost(sample_cave, servers
     assert query(database, "select tags from subset_500 where face_id = ?", [faces[6]])[1] == [(["crown", "<b>serene</b>"],)]
     assert query(database, "select identity, identity_source from stg_faces where face_id = ?", [faces[6]])[1] == [("D", "review:ana")]
     assert query(database, "select count(*) from face_reviews where face_id = ?", [faces[1]])[1] == [(1,)]  # rejected later
+    exported = root / "output" / "exports" / "paper_layout"
+    record = json.loads((exported / "Dunhuang_Faces-500" / f"{faces[6]}.json").read_text())
+    assert record["identity"] == "D" and record["tags"] == ["crown", "<b>serene</b>"]  # the correction reaches the exports
+    rows_20k = list(csv.DictReader((exported / "Dunhuang_Faces-20k" / "faces.csv").open(newline="")))
+    assert [r["identity"] for r in rows_20k if r["face_id"] == faces[6]] == ["D"]  # the 20k VOC rewrite too
