@@ -28,7 +28,9 @@ from dhf_assets.lib.reviews import parse_tags
 from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
 
 from . import images
-from .filters import PAGE_SIZE, SORT_CHOICES, STATUS_CHOICES, GridFilter
+from dhf_assets.lib.settings import setting
+
+from .filters import SORT_CHOICES, STATUS_CHOICES, GridFilter
 from .state import Workbench
 
 HERE = Path(__file__).parent
@@ -49,6 +51,7 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
     """The app; `allowed_hosts` are the Host header names it answers (loopback names by default), which
     also stops a DNS-rebinding page from reading the CSRF token."""
     token = csrf_token or secrets.token_urlsafe(32)
+    page_size = max(1, int(setting("DHF_REVIEW_PAGE_SIZE")))
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     templates.globals.update(urlencode=urlencode, IDENTITIES=IDENTITIES, ORIENTATIONS=ORIENTATIONS, PERIODS=PERIODS)
 
@@ -92,9 +95,9 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             kept.sort(key=lambda f: f.face_id)
         elif wanted.sort == "score_asc":
             kept.reverse()
-        pages = max(1, -(-len(kept) // PAGE_SIZE))
+        pages = max(1, -(-len(kept) // page_size))
         page = min(wanted.page, pages)
-        shown = [(face, bench.status(face), *bench.labels(face)[:2]) for face in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+        shown = [(face, bench.status(face), *bench.labels(face)[:2]) for face in kept[(page - 1) * page_size: page * page_size]]
         return render("grid.html", cave_id=cave_id, counters=counters(), filter=wanted, items=shown, total=len(kept),
                       page=page, pages=pages, detectors=detectors, murals=murals, statuses=STATUS_CHOICES,
                       sorts=SORT_CHOICES, tags=bench.tags_in_use())

@@ -13,7 +13,6 @@ from .snapshot import Face
 STATUS_CHOICES = ("", "candidate", "dropped", "undecided", "decided", "accepted", "in_500", "rejected")
 SUBSET_CHOICES = ("", "3k", "500")
 SORT_CHOICES = ("score_desc", "score_asc", "face_id")
-PAGE_SIZE = 60
 
 
 def _float(text: str | None) -> float | None:

@@ -68,7 +68,7 @@
     if (grid) {  // move on at once, so that keys pressed faster than the server answers go to the next face
       const wasBulk = selected.size > 0;
       selected.clear();
-      if (wasBulk) paint(); else move(1, false);
+      if (wasBulk) paint(); else move(1, false, false);  // never leave the page while a decision is in flight
     }
     const answer = await send(ids, decision, extra);
     if (!answer) return;
@@ -120,8 +120,14 @@
     if (cards[cursor]) cards[cursor].scrollIntoView({ block: "nearest" });
     sessionStorage.setItem(posKey, String(cursor));
   }
-  function move(step, extend) {
+  function move(step, extend, turnPage = true) {
     if (!cards.length) return;
+    const turn = document.getElementById(cursor + step >= cards.length ? "next" : cursor + step < 0 ? "prev" : "");
+    if (turn && turnPage && !extend && step) {  // past the last (first) card: on to the next (previous) page
+      sessionStorage.setItem("dhf-cursor:" + new URL(turn.href).pathname + new URL(turn.href).search, step > 0 ? "0" : "9999");
+      location.href = turn.href;
+      return;
+    }
     cursor = Math.max(0, Math.min(cards.length - 1, cursor + step));
     if (extend) {
       const [lo, hi] = [Math.min(anchor, cursor), Math.max(anchor, cursor)];
