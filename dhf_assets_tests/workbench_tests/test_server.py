@@ -8,14 +8,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from dhf_assets.workbench.serve import is_loopback
 from dhf_assets_tests.dataset_fixture import build_fixture
 
-from .conftest import Server, env_for
+from .conftest import env_for
 
 
 @pytest.fixture(scope="module")
