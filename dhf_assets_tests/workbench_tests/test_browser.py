@@ -9,9 +9,13 @@ import os
 import threading
 from pathlib import Path
 
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+import pytest
+
+if os.environ.get("DHF_REQUIRE_BROWSER") != "1" and not os.environ.get("CI"):
+    pytest.importorskip("selenium", reason="the browser tests need selenium (pip install -e '.[test]')")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 from dhf_assets.lib.db import query
 
