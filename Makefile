@@ -10,7 +10,7 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 export GX_ANALYTICS_ENABLED := false
 export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
 
-.PHONY: install demo test ui bench clean
+.PHONY: install demo test ui review bench clean
 
 # Order from ../shared/SETUP.md: the local CPU torch first, then the pins under constraints that
 # keep torch/torchvision where they are, then the two detector packages without their obsolete pins.
@@ -39,6 +39,10 @@ test: install
 ui: install
 	mkdir -p $(DAGSTER_HOME) && (test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/)
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p $${DHF_UI_PORT:-3000} -w workspace.yaml
+
+# The review workbench on the same settings as `dhf` and the UI (loopback only): http://127.0.0.1:8765
+review: install
+	$(VENV)/bin/dhf review serve --port $${DHF_REVIEW_PORT:-8765}
 
 clean:
 	rm -rf data .dagster_home .cache

@@ -69,11 +69,38 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     from dhf_assets.lib.review_export import export_review_sheet
 
     paths = Paths.from_env()
+    if args.format == "label-studio":
+        from dhf_assets.lib.label_studio import write_export
+
+        tasks, count = write_export(paths.duckdb, paths.output, args.cave, args.include_dropped)
+        print(f"{count} Label Studio task(s): {tasks}")
+        print(f"labelling interface: {tasks.parent / 'label_studio_config.xml'}; serve crops with "
+              f"LOCAL_FILES_SERVING_ENABLED=true LOCAL_FILES_DOCUMENT_ROOT={paths.output}")
+        return 0
     page, count = export_review_sheet(paths.duckdb, paths.output, args.cave, args.include_dropped)
     print(f"contact sheet with {count} face(s): {page}")
     print(f"pre-filled review file: {page.parent / 'review_template.csv'}")
     print(f"fill in decision/subset/tags/reviewer/reviewed_at, then save it as {paths.archive / 'reviews' / (args.cave + '.csv')}")
     return 0
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from dhf_assets.lib.label_studio import import_export
+
+    paths = Paths.from_env()
+    result = import_export(paths.duckdb, paths.archive, Path(args.file), args.reviewer)
+    for problem in result.problems:
+        print(f"dhf review import: {problem}", file=sys.stderr)
+    for cave_id, count in result.appended.items():
+        print(f"{count} decision(s) appended to {paths.archive / 'reviews' / (cave_id + '.csv')}")
+    print(f"{result.skipped} task(s) skipped (no decision, or already in the review file)")
+    return 1 if result.problems and not result.appended else 0
+
+
+def cmd_review_serve(args: argparse.Namespace) -> int:
+    from dhf_assets.workbench.serve import serve
+
+    return serve(args.host, args.port, args.reviewer, allow_remote=args.allow_remote)
 
 
 def cmd_export_select(args: argparse.Namespace) -> int:
@@ -141,7 +168,20 @@ def parser() -> argparse.ArgumentParser:
     export = review.add_parser("export", help="contact sheet + pre-filled CSV of a cave's review queue")
     export.add_argument("--cave", required=True, metavar="ID")
     export.add_argument("--include-dropped", action="store_true", help="also show dropped crops (to rescue them)")
+    export.add_argument("--format", choices=("contact-sheet", "label-studio"), default="contact-sheet",
+                        help="a contact sheet + CSV (default), or Label Studio tasks with the detectors' boxes")
     export.set_defaults(run=cmd_review_export)
+    imported = review.add_parser("import", help="turn a Label Studio JSON export into lines of the review files")
+    imported.add_argument("file", metavar="FILE")
+    imported.add_argument("--reviewer", metavar="NAME", help="name on every line (default: the annotator in the export)")
+    imported.set_defaults(run=cmd_review_import)
+    serve = review.add_parser("serve", help="the review workbench: decide candidates in the browser, by keyboard")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--reviewer", metavar="NAME", help="name written on every decision (else asked on the page)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="required to bind an address other than loopback (anyone who reaches it can decide)")
+    serve.set_defaults(run=cmd_review_serve)
     export = commands.add_parser("export", help="dataset exports").add_subparsers(dest="action", required=True)
     select = export.add_parser("select", help="a training set by attributes, with captions from the tags")
     select.add_argument("--subset", default="500", choices=("3k", "500"))

@@ -140,7 +140,7 @@ def test_referenced_names(sql, expected):
 
 def test_dependencies_are_read_from_the_sql():
     models = {m.name: m for m in discover_models()}
-    assert models["stg_faces"].reads_tables == ("faces",) and models["stg_faces"].depends_on == ()
+    assert models["stg_faces"].reads_tables == ("face_labels", "faces") and models["stg_faces"].depends_on == ()
     assert models["mural_symmetry"].depends_on == ("stg_faces", "stg_symmetry_pairs")
     assert set(models["cave_status"].depends_on) >= {"stg_caves", "stg_cave_builds", "stg_archive_inputs"}
     assert all(m.materialization == ("view" if m.layer == "staging" else "table") for m in models.values())

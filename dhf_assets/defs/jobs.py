@@ -9,7 +9,7 @@ from dhf_assets.lib.table_checks import CHECKS
 
 CATALOG_GROUPS = ("catalog",)
 # Global assets rebuilt after cave runs: SQL marts and reports, then exports.
-MART_GROUPS = ("staging", "marts", "reports")
+MART_GROUPS = ("staging", "marts", "reports", "duplicates")
 EXPORT_GROUPS = ("exports",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
 PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis")

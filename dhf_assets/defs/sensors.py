@@ -11,6 +11,7 @@ from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import ignored_archive_entries, list_cave_dirs
 from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes, retire_cave
 from dhf_assets.lib.images import sha256_file
+from dhf_assets.lib.review_quiet import caves_still_reviewed
 
 DATA_VERSION_TAG = "dagster/data_version"
 # DHF_CAVE_JOB, read when the definitions load: cave_job, cave_job_celery or cave_job_k8s.
@@ -34,7 +35,11 @@ def archive_sensor(context: dg.SensorEvaluationContext, store: DhfStore) -> dg.S
     new_caves = [cave for cave in found if cave not in known]
     vanished = sorted(known - set(found))
     current = current_hashes(store.archive, found)
-    to_build = sorted(set(new_caves) | set(changed_caves(current, built_hashes(store.database))))
+    changed = changed_caves(current, built_hashes(store.database))
+    reviewing = caves_still_reviewed(store.archive, set(changed) - set(new_caves))  # no rebuild storm
+    to_build = sorted(set(new_caves) | set(changed) - set(reviewing))
+    if reviewing:
+        context.log.info(f"waiting for the review files of {', '.join(reviewing)} to be quiet (DHF_REVIEW_QUIET_S)")
     requests = [cave_run(cave, current[cave]) for cave in to_build]
     if catalog_hash and catalog_hash != cursor.get("catalog"):
         requests.insert(0, dg.RunRequest(job_name=catalog_job.name, run_key=f"catalog:{catalog_hash}"))

@@ -1,12 +1,18 @@
 """Expert review files: `$DHF_ARCHIVE_DIR/reviews/<cave_id>.csv`, read without ever raising.
 
-Header (any column order): face_id,decision,subset,tags,reviewer,reviewed_at
-  decision     accept | reject; an empty decision is a row not reviewed yet and is skipped quietly
-  subset       3k | 500, required for accept, ignored for reject; 500 faces are also in 3k
+Header (any column order): face_id,decision,subset,tags,reviewer,reviewed_at[,identity,orientation]
+(format v2; the two correction columns are optional, so six-column files stay valid)
+  decision     accept | reject | undo | correct; an empty decision is a row not reviewed yet (skipped
+               quietly). undo: the face goes back to undecided and is never auto-accepted again.
+               correct: the row only carries a correction (identity and/or orientation).
+  subset       3k | 500, required for accept, ignored otherwise; 500 faces are also in 3k
   tags         separated by ";", trimmed, empties dropped, duplicates dropped (first kept); 500 needs one
   reviewer     non-empty; "auto" is reserved for automatic acceptance
   reviewed_at  ISO 8601 date or datetime; naive means UTC; stored as a UTC datetime
-Rows are numbered as a spreadsheet shows them (the header is row 1). Flow: read_review_file ->
+  identity     optional correction of the VOC identity (vocabulary code); empty: no correction
+  orientation  optional correction of the VOC pose (vocabulary code, any case); empty: no correction
+An unterminated last line is a write in progress or a torn append: it is ignored and reported once
+(severity info), never an error. Rows are numbered as a spreadsheet shows them (the header is row 1). Flow: read_review_file ->
 current_decisions -> auto_accept (faces nobody decided) -> reconcile -> subsets.
 """
 
@@ -20,13 +26,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Literal, Mapping, cast
 
-from .quarantine import Problem
+from .quarantine import Problem, Severity
+from .vocabulary import IDENTITIES, ORIENTATIONS
 
 COLUMNS: tuple[str, ...] = ("face_id", "decision", "subset", "tags", "reviewer", "reviewed_at")
+CORRECTION_COLUMNS: tuple[str, ...] = ("identity", "orientation")
+COLUMNS_V2: tuple[str, ...] = COLUMNS + CORRECTION_COLUMNS
 MAX_FILE_BYTES: int = 10 * 1024 * 1024  # far above any real cave, low enough to refuse a stray dump
 AUTO_REVIEWER: str = "auto"
 
-Verdict = Literal["accept", "reject"]
+Verdict = Literal["accept", "reject", "undo", "correct"]
+VERDICTS: tuple[str, ...] = ("accept", "reject", "undo", "correct")
+# Decisions that set a face's state; "correct" rows only change labels.
+STATE_VERDICTS: tuple[str, ...] = ("accept", "reject", "undo")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,8 @@ class ReviewDecision:
     cave_id: str | None = None
     source_row: int | None = None  # None for auto decisions, which live in no file
     source_sha256: str | None = None
+    identity: str | None = None  # a correction of the VOC identity, else None
+    orientation: str | None = None  # a correction of the VOC pose, else None
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,10 @@ class ReviewProblem:
     item: str  # "row 7", "header" or "file"
     reason: str
     face_id: str | None = None
+    severity: Severity = "error"
 
     def quarantine(self) -> Problem:  # every review problem is quarantined at stage "review"
-        return Problem("review", self.file, self.item, self.reason)
+        return Problem("review", self.file, self.item, self.reason, self.severity)
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,11 @@ def parse_reviewed_at(text: str) -> datetime | None:  # None when it is no ISO 8
         return None
 
 
+def canonical_orientation(text: str) -> str | None:
+    """The vocabulary's spelling of a pose code given in any case, or None when it is unknown."""
+    return {code.lower(): code for code in ORIENTATIONS}.get(text.strip().lower())
+
+
 def _parse_row(header: list[str], fields: list[str], file: str, cave_id: str, row: int, sha: str
                ) -> ReviewDecision | ReviewProblem | None:
     """A decision, a problem saying why the row is not one, or None for a row with nothing to say."""
@@ -84,22 +104,30 @@ def _parse_row(header: list[str], fields: list[str], file: str, cave_id: str, ro
         return None  # a template row nobody has reviewed yet
     face_id, verdict, subset = raw["face_id"], raw["decision"].lower(), raw["subset"].lower()
     accept = verdict == "accept"
+    identity, pose = raw.get("identity", ""), raw.get("orientation", "")
+    orientation = canonical_orientation(pose) if pose else None
     tags, reviewer, when = parse_tags(raw["tags"]), raw["reviewer"], parse_reviewed_at(raw["reviewed_at"])
     shown = {name: repr(value[:40]) for name, value in raw.items()}  # cut: a hostile cell may be huge
     checks = [
         (not face_id, "face_id is missing"),
-        (verdict not in ("accept", "reject"), f"unknown decision {shown['decision']} (expected accept or reject)"),
+        (verdict not in VERDICTS, f"unknown decision {shown['decision']} (expected {', '.join(VERDICTS)})"),
         (accept and subset not in ("3k", "500"), f"accept needs subset 3k or 500, got {shown['subset']}"),
         (accept and subset == "500" and not tags, "subset 500 needs at least one tag"),
         (not reviewer, "reviewer is missing"),
         (reviewer.lower() == AUTO_REVIEWER, f"reviewer {AUTO_REVIEWER!r} is reserved for automatic acceptance"),
         (when is None, f"reviewed_at {shown['reviewed_at']} is not an ISO 8601 date or datetime"),
+        (bool(identity) and identity not in IDENTITIES,
+         f"unknown identity code {shown.get('identity')} (known: {', '.join(IDENTITIES)})"),
+        (bool(pose) and orientation is None,
+         f"unknown orientation code {shown.get('orientation')} (known: {', '.join(ORIENTATIONS)})"),
+        (verdict == "correct" and not identity and not pose, "correct needs an identity or an orientation"),
     ]
     reasons = [message for failed, message in checks if failed]
     if reasons or when is None:
         return ReviewProblem(file, f"row {row}", "; ".join(reasons), face_id or None)
     kept_subset = subset if accept else None  # a reject's subset means nothing
-    return ReviewDecision(face_id, cast(Verdict, verdict), kept_subset, tags, reviewer, when, cave_id, row, sha)
+    return ReviewDecision(face_id, cast(Verdict, verdict), kept_subset, tags, reviewer, when,
+                          cave_id, row, sha, identity or None, orientation)
 
 
 def read_review_file(path: Path, cave_id: str) -> tuple[list[ReviewDecision], list[ReviewProblem]]:
@@ -121,12 +149,17 @@ def read_review_file(path: Path, cave_id: str) -> tuple[list[ReviewDecision], li
     if "\x00" in text:
         return [], [ReviewProblem(path.name, "file", "not UTF-8 text or contains NUL bytes (binary file?)")]
     decisions, problems = list[ReviewDecision](), list[ReviewProblem]()
+    text, torn = _complete_lines(text)
+    if torn:
+        reason = f"unterminated last line ignored (an append in progress, or a file saved without a final newline): {torn[:60]!r}"
+        problems.append(ReviewProblem(path.name, "last line", reason, severity="info"))
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(rows, [])]
-        if sorted(header) != sorted(COLUMNS):
-            reason = f"columns are {','.join(header) or 'nothing'}; expected {','.join(COLUMNS)}"
-            return [], [ReviewProblem(path.name, "header", reason)]
+        if not _valid_header(header):
+            reason = (f"columns are {','.join(header) or 'nothing'}; expected {','.join(COLUMNS)}"
+                      f" (optionally also {','.join(CORRECTION_COLUMNS)})")
+            return [], problems + [ReviewProblem(path.name, "header", reason)]
         for number, fields in enumerate(rows, start=2):
             parsed = _parse_row(header, fields, path.name, cave_id, number, sha)
             if isinstance(parsed, ReviewDecision):
@@ -140,18 +173,56 @@ def read_review_file(path: Path, cave_id: str) -> tuple[list[ReviewDecision], li
     return decisions, problems
 
 
+def _complete_lines(text: str) -> tuple[str, str]:
+    """(the text up to its last line break, the unterminated rest). A text without any line break
+    is a lone header line and is kept whole."""
+    if not text or text.endswith(("\n", "\r")) or "\n" not in text:
+        return text, ""
+    cut = text.rindex("\n") + 1
+    return text[:cut], text[cut:]
+
+
+def _valid_header(header: list[str]) -> bool:
+    names = set(header)
+    return len(names) == len(header) and set(COLUMNS) <= names <= set(COLUMNS_V2)
+
+
+def _order_key(d: ReviewDecision) -> tuple[bool, datetime, str, int]:
+    return (d.reviewer != AUTO_REVIEWER, d.reviewed_at, d.cave_id or "", d.source_row or 0)
+
+
 def current_decisions(decisions: Iterable[ReviewDecision]) -> dict[str, ReviewDecision]:
     """The decision in force per face: the latest reviewed_at wins. Ties go to the later row of the
     file (then the later cave id): a reviewer who appends a fix with the same timestamp gets what
-    they meant. A human decision always outranks an auto one, whatever the clocks say."""
-    def key(d: ReviewDecision) -> tuple[bool, datetime, str, int]:
-        return (d.reviewer != AUTO_REVIEWER, d.reviewed_at, d.cave_id or "", d.source_row or 0)
+    they meant. A human decision always outranks an auto one, whatever the clocks say. "correct"
+    rows change labels, not decisions, so they never count here; an "undo" does (the face is then
+    undecided: see `decided_rows`)."""
     current: dict[str, ReviewDecision] = {}
     for decision in decisions:
+        if decision.decision not in STATE_VERDICTS:
+            continue
         held = current.get(decision.face_id)
-        if held is None or key(decision) >= key(held):
+        if held is None or _order_key(decision) >= _order_key(held):
             current[decision.face_id] = decision
     return current
+
+
+def decided_only(current: Mapping[str, ReviewDecision]) -> dict[str, ReviewDecision]:
+    """The faces whose decision in force is accept or reject (an undone face is undecided)."""
+    return {face_id: d for face_id, d in current.items() if d.decision in ("accept", "reject")}
+
+
+def current_corrections(decisions: Iterable[ReviewDecision]) -> dict[str, dict[str, ReviewDecision]]:
+    """Per face and attribute ("identity", "orientation") the latest row that corrects it."""
+    latest: dict[str, dict[str, ReviewDecision]] = {}
+    for decision in decisions:
+        for attribute in CORRECTION_COLUMNS:
+            if getattr(decision, attribute) is None:
+                continue
+            held = latest.setdefault(decision.face_id, {}).get(attribute)
+            if held is None or _order_key(decision) >= _order_key(held):
+                latest[decision.face_id][attribute] = decision
+    return latest
 
 
 def reconcile(
@@ -194,6 +265,6 @@ def review_csv_template(face_ids: Iterable[str]) -> str:
     """A review file to fill in: one row per face, decision empty (skipped until filled), subset 3k."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([face_id, "", "3k", "", "", ""] for face_id in face_ids)
+    writer.writerow(COLUMNS_V2)
+    writer.writerows([face_id, "", "3k", "", "", "", "", ""] for face_id in face_ids)
     return out.getvalue()

@@ -55,6 +55,14 @@ DEFAULTS: dict[str, str] = {
     "DHF_CAVE_JOB": "cave_job",
     # "running": archive_sensor, global_refresh_sensor and the schedule start on; "stopped": off until started.
     "DHF_AUTOMATION_DEFAULT": "running",
+    # The sensor waits until a cave's review file has been quiet this long before rebuilding it.
+    "DHF_REVIEW_QUIET_S": "180",
+    # Faces per page of the workbench's grid.
+    "DHF_REVIEW_PAGE_SIZE": "60",
+    # Where `dhf review serve` is reached: review_queue links each cave's page there in the UI.
+    "DHF_REVIEW_URL": "http://127.0.0.1:8765",
+    # Largest Hamming distance (of 64 bits) between two crops' perceptual hashes that makes them near-duplicates.
+    "DHF_NEAR_DUPLICATE_DISTANCE": "6",
 }
 
 

@@ -48,7 +48,14 @@ TABLES: dict[str, str] = {
             face_id varchar not null, cave_id varchar not null, decision varchar not null,
             subset varchar, tags varchar[], reviewer varchar not null,
             reviewed_at timestamptz not null, source_row integer, source_sha256 varchar,
-            recorded_at timestamptz not null
+            recorded_at timestamptz not null, identity varchar, orientation varchar
+        )""",
+    # The labels in force: the VOC's unless a reviewer's correction overrides it (source says which).
+    "face_labels": """
+        create table if not exists face_labels (
+            face_id varchar not null, cave_id varchar not null, identity varchar, orientation varchar not null,
+            identity_source varchar not null, orientation_source varchar not null,
+            voc_identity varchar, voc_orientation varchar not null
         )""",
     "face_reviews": """
         create table if not exists face_reviews (
@@ -120,12 +127,27 @@ TABLES: dict[str, str] = {
             cave_id varchar not null, asset varchar not null, fingerprint varchar not null,
             built_at timestamptz not null
         )""",
+    # Per face, what its row of a per-face stage was computed from (lib/reuse.py): unchanged faces are reused.
+    "face_stage_inputs": """
+        create table if not exists face_stage_inputs (
+            cave_id varchar not null, asset varchar not null, face_id varchar not null, inputs varchar not null
+        )""",
+    # Perceptual hash of each crop (cached by crop sha256) and the near-duplicate groups they form.
+    "crop_phashes": """
+        create table if not exists crop_phashes (
+            face_id varchar not null, cave_id varchar not null, crop_sha256 varchar not null, phash varchar not null
+        )""",
+    "near_duplicates": """
+        create table if not exists near_duplicates (
+            group_id varchar not null, face_id varchar not null, cave_id varchar not null, distance integer not null
+        )""",
 }
 
 # Columns added after a table was first released: an existing DuckDB file gains them (NULL in old rows).
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
     "upscaled_faces": ("architecture varchar", "model_file varchar", "model_sha256 varchar", "tile_size integer",
                        "tile_overlap integer"),
+    "review_history": ("identity varchar", "orientation varchar"),
 }
 
 

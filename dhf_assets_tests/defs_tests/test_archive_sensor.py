@@ -1,5 +1,8 @@
 """archive_sensor and incremental_caves_schedule over a temporary archive."""
 
+import os
+import time
+
 import dagster as dg
 
 from dhf_assets.defs.partitions import CAVES_PARTITION
@@ -76,6 +79,9 @@ def test_a_changed_or_new_review_file_runs_that_cave(store, instance):
     reviews = store.archive / "reviews"
     reviews.mkdir()
     (reviews / "B2.csv").write_text("face_id,decision,subset,tags,reviewer,reviewed_at\n")
+    assert cave_requests(evaluate(instance, store, cursor=first.cursor)) == []  # a reviewer at work: quiet period
+    past = time.time() - 181
+    os.utime(reviews / "B2.csv", (past, past))  # the file has been quiet for longer than DHF_REVIEW_QUIET_S
     assert cave_requests(evaluate(instance, store, cursor=first.cursor)) == ["B2"]
 
 

@@ -58,6 +58,9 @@ def test_a_face_box_is_a_candidate_and_background_is_dropped_with_its_reason(pho
     assert [(d[0], d[2] >= 1, d[3]) for d in detections] == [("mtcnn", True, 10), ("retinaface", True, 10)]
     assert detections[1][1].startswith("mobilenet0.25:")
     assert rows(photo_cave, "select face_id, rank from review_queue") == [(face, 1)]
+    queue = result.asset_materializations_for_node("review_queue")[0].metadata
+    assert queue["queued"].value == 1 and queue["decided"].value == 0
+    assert queue["workbench"].value.endswith("/cave/C1?status=undecided")  # a link in the UI (MetadataValue.url)
     metadata = result.asset_materializations_for_node("face_candidates")[0].metadata
     assert metadata["candidates"].value == 1 and metadata["dropped"].value == 1
 

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from dhf_assets.lib.boxes import voc_to_pixel_box
+from dhf_assets.lib.db import query
 from dhf_assets.lib.exports.coco import build_coco
 from dhf_assets.lib.exports.data import load_export_data
 from dhf_assets.lib.exports.folders import UnsafePath, safe_join, staged_folder
@@ -171,3 +172,23 @@ def test_paths_from_the_tables_cannot_leave_their_root(tmp_path):
     with pytest.raises(UnsafePath):
         safe_join(tmp_path, "/etc/passwd")
     assert safe_join(tmp_path, "murals/A1/m1.jpg") == tmp_path / "murals" / "A1" / "m1.jpg"
+
+
+def test_a_reviewer_correction_is_what_every_export_reads(tmp_path):
+    from dhf_assets.lib.db import write_connection
+    from dhf_assets.lib.review_state import LABEL_COLUMNS
+
+    fixture = build_fixture(tmp_path / "corrected")
+    face_id, identity, orientation = query(fixture.database, """select face_id, identity, orientation from faces
+        where face_id in (select face_id from subset_500) order by face_id limit 1""")[1][0]
+    assert identity != "D"
+    with write_connection(fixture.database) as con:  # what face_reviews writes for a correction to D
+        con.execute(f"insert into face_labels ({', '.join(LABEL_COLUMNS)}) select face_id, cave_id, 'D', orientation, "
+                     "'review:ana', 'voc', identity, orientation from faces where face_id = ?", [face_id])
+    data = load_export_data(fixture.database, CAVES)
+    assert {f.face_id: f.identity for f in data.faces}[face_id] == "D"
+    coco = build_coco(data)
+    category = {c["id"]: c["name"] for c in coco["categories"]}
+    assert [category[a["category_id"]] for a in coco["annotations"] if a["face_id"] == face_id] == ["D"]
+    summary = select_training_set(fixture.database, fixture.output, tmp_path / "d", identity="D")
+    assert face_id in (tmp_path / "d" / "metadata.jsonl").read_text() and summary.images >= 1

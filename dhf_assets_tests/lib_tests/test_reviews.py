@@ -141,9 +141,9 @@ def test_unreadable_path_is_a_problem(tmp_path, path_kind):
 
 def test_template_round_trips_and_unreviewed_rows_are_skipped_quietly(tmp_path):
     text = review_csv_template(["f1", "f,2", 'f"3'])
-    assert text.splitlines()[0] == HEADER.strip()
+    assert text.splitlines()[0] == HEADER.strip() + ",identity,orientation"  # format v2
     path = tmp_path / "MC_045.csv"
-    path.write_text(text.replace("f1,,3k,,,", "f1,accept,3k,,li,2024-05-01"), encoding="utf-8")
+    path.write_text(text.replace("f1,,3k,,,,,", "f1,accept,3k,,li,2024-05-01,,"), encoding="utf-8")
     decisions, problems = read_review_file(path, "MC_045")
     assert problems == [] and [d.face_id for d in decisions] == ["f1"]
 

@@ -47,7 +47,7 @@ def scope_metadata(caves: list[str], left_out: dict[str, str]) -> dict[str, obje
     return {"caves": dg.MetadataValue.json(caves), "caves_left_out": dg.MetadataValue.json(left_out)}
 
 
-@dg.asset(deps=["faces", "upscaled_faces", "subset_500"], group_name="exports", kinds={"python"})
+@dg.asset(deps=["faces", "face_labels", "upscaled_faces", "subset_500"], group_name="exports", kinds={"python"})
 def export_paper_layout(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """The paper's three subsets: 20k murals + crops + VOC XML, 3k 512x512 images + JSON, 500 images + JSON + TXT."""
     caves, left_out = export_scope(context, store)
@@ -63,7 +63,7 @@ def export_paper_layout(context: dg.AssetExecutionContext, store: DhfStore) -> d
     })
 
 
-@dg.asset(deps=["upscaled_faces", "subset_500"], group_name="exports", kinds={"python"})
+@dg.asset(deps=["face_labels", "upscaled_faces", "subset_500"], group_name="exports", kinds={"python"})
 def export_imagefolder(context: dg.AssetExecutionContext, config: ImageFolderConfig,
                        store: DhfStore) -> dg.MaterializeResult:
     """The standardized faces in train/validation/test folders, split by mural, for datasets' imagefolder loader."""
@@ -80,7 +80,7 @@ def export_imagefolder(context: dg.AssetExecutionContext, config: ImageFolderCon
     })
 
 
-@dg.asset(deps=["faces", "murals"], group_name="exports", kinds={"python"})
+@dg.asset(deps=["faces", "face_labels", "murals"], group_name="exports", kinds={"python"})
 def export_coco(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """COCO detection JSON of the 20k boxes: murals as images, faces as annotations, identities as categories."""
     caves, left_out = export_scope(context, store)

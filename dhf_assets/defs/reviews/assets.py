@@ -1,5 +1,7 @@
 """The expert review loop: decisions from review files, the 3k and 500 subsets, and the queue."""
 
+from urllib.parse import quote
+
 import dagster as dg
 from pydantic import Field
 
@@ -7,7 +9,7 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
-from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, REVIEW_COLUMNS, review_state
+from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, LABEL_COLUMNS, REVIEW_COLUMNS, review_state
 from dhf_assets.lib.settings import setting
 
 
@@ -26,6 +28,7 @@ class ReviewConfig(dg.Config):
         dg.AssetSpec("face_reviews", deps=["face_candidates"], description="The current expert decision per face (latest wins), with overrides of dropped crops marked.", kinds={"duckdb"}),
         dg.AssetSpec("subset_3k", deps=["face_reviews"], description="Faces accepted into the 3k subset (intact faces).", kinds={"duckdb"}),
         dg.AssetSpec("subset_500", deps=["face_reviews"], description="Faces accepted into the 500 subset, with their tags.", kinds={"duckdb"}),
+        dg.AssetSpec("face_labels", deps=["faces"], description="Identity and orientation in force per face: the VOC label unless a reviewer's correction overrides it.", kinds={"duckdb"}),
     ],
     partitions_def=caves_partitions,
     group_name="reviews",
@@ -35,12 +38,16 @@ def face_reviews(context: dg.AssetExecutionContext, config: ReviewConfig, store:
     history = store.query(f"select {', '.join(HISTORY_COLUMNS)} from review_history where cave_id = ?", [cave_id])
     candidates = {face_id: (status, score) for face_id, status, score in store.query(
         "select face_id, status, best_score from face_candidates where cave_id = ?", [cave_id])}
-    state = review_state(cave_id, store.archive / "reviews" / f"{cave_id}.csv", history, candidates, config.min_score())
+    voc_labels = {face_id: (identity, orientation) for face_id, identity, orientation in store.query(
+        "select face_id, identity, orientation from faces where cave_id = ?", [cave_id])}
+    state = review_state(cave_id, store.archive / "reviews" / f"{cave_id}.csv", history, candidates,
+                         config.min_score(), voc_labels)
     store.replace([
         TableWrite("review_history", HISTORY_COLUMNS, state.new_history, append_key=HISTORY_KEY),
         TableWrite("face_reviews", REVIEW_COLUMNS, state.reviews, {"cave_id": cave_id}),
         TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), state.subset_3k, {"cave_id": cave_id}),
         TableWrite("subset_500", ("face_id", "cave_id", "tags", "reviewer"), state.subset_500, {"cave_id": cave_id}),
+        TableWrite("face_labels", LABEL_COLUMNS, state.labels, {"cave_id": cave_id}),
         TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in state.problems],
                    {"cave_id": cave_id, "stage": "review"}),
     ])
@@ -51,6 +58,8 @@ def face_reviews(context: dg.AssetExecutionContext, config: ReviewConfig, store:
     })
     yield dg.MaterializeResult(asset_key="subset_3k", metadata={"dagster/row_count": len(state.subset_3k)})
     yield dg.MaterializeResult(asset_key="subset_500", metadata={"dagster/row_count": len(state.subset_500)})
+    yield dg.MaterializeResult(asset_key="face_labels", metadata={"dagster/row_count": len(state.labels),
+                                                                   "corrected": state.corrected})
 
 
 @dg.asset(partitions_def=caves_partitions, deps=["face_candidates", "face_reviews"], group_name="reviews", kinds={"duckdb"})
@@ -67,4 +76,9 @@ def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
         [cave_id],
     )
     store.replace([TableWrite("review_queue", ("face_id", "cave_id", "rank", "best_score", "best_detector"), rows, {"cave_id": cave_id})])
-    return dg.MaterializeResult(metadata={"dagster/row_count": len(rows)})
+    decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where cave_id = ?", [cave_id])[0]
+    workbench = f"{setting('DHF_REVIEW_URL').rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(rows), "queued": len(rows), "decided": decided[0], "accepted": decided[1],
+        "workbench": dg.MetadataValue.url(workbench),
+    })

@@ -4,11 +4,13 @@ from collections import Counter
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import FORCE_TAG, cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
+from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.files import remove_stale_files
+from dhf_assets.lib.reuse import FACE_INPUT_COLUMNS, face_inputs, input_rows, plan_reuse
 from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
 from dhf_assets.lib.upscale import WeightsMissingError
 
@@ -32,17 +34,25 @@ GPU_OP_TAGS = {
 def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
     """Every 3k face of the cave as a 512x512 RGB PNG through its tier (two_stage, one_stage, downsample)."""
     cave_id = context.partition_key
-    sources = [Source(face_id, store.output / path) for face_id, path in store.query(
-        """select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)
-           where s.cave_id = ? order by f.face_id""", [cave_id])]
-    fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, upscale_code_version(),
-                                       upscaler.model_dump_json(exclude={"device", "batch_size"}),
-                                       upscaler.model_fingerprint())
+    crops = store.query("""select f.face_id, f.crop_path, f.sha256 from subset_3k s join faces f using (face_id)
+                           where s.cave_id = ? order by f.face_id""", [cave_id])
+    config = (upscale_code_version(), upscaler.model_dump_json(exclude={"device", "batch_size"}),
+              upscaler.model_fingerprint())
+    fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, *config)
     outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
     if unchanged(context, store, "upscaled_faces", fingerprint, outputs):
         return skipped(store, "upscaled_faces", cave_id, fingerprint)
-    rows, problems = [], []
-    settings = {"backend": upscaler.backend, "model_id": "not loaded: no face in the 3k subset"}
+    # Per-face reuse: only faces whose crop or settings changed (or that are new) are standardized.
+    current = {face_id: face_inputs(sha, *config) for face_id, _, sha in crops}
+    plan = plan_reuse(current, dict(store.query(
+        "select face_id, inputs from face_stage_inputs where cave_id = ? and asset = 'upscaled_faces'", [cave_id])),
+        {row[0]: row for row in store.query(f"select {', '.join(UPSCALED_COLUMNS)} from upscaled_faces where cave_id = ?", [cave_id])},
+        lambda row: (store.output / row[UPSCALED_COLUMNS.index("image_path")]).is_file(),
+        force=context.run.tags.get(FORCE_TAG) == "true")
+    wanted = set(plan.compute)
+    sources = [Source(face_id, store.output / path) for face_id, path, _ in crops if face_id in wanted]
+    rows, problems = list(plan.reused), []
+    settings = {"backend": upscaler.backend, "model_id": "not loaded: no face to standardize"}
     if sources:  # the model is loaded only when there is something to upscale
         try:
             model = upscaler.upscaler()
@@ -54,15 +64,18 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         ):
             rows += chunk_rows
             problems += chunk_problems
-    store.replace(cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint))
+    inputs = input_rows(cave_id, "upscaled_faces", current, {row[0] for row in rows})
+    store.replace([*cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint),
+                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "upscaled_faces"})])
     kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
     remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
-    seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows]
+    seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows if row[0] in wanted]
     return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
+        "standardized": len(plan.compute), "reused": len(plan.reused),
         "images_per_tier": dg.MetadataValue.json(dict(sorted(Counter(row[2] for row in rows).items()))),
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
-        "backend": settings["backend"],
+        "backend": settings["backend"] if plan.compute else upscaler.backend,
         "model_id": str(settings.get("model_id")),
         **{key: str(settings[key]) for key in ("architecture", "model_sha256", "tile_size") if settings.get(key) is not None},
         "quarantined": len(problems),

@@ -100,8 +100,10 @@ def load_export_data(database: Path, cave_ids: Sequence[str]) -> ExportData:
         select cave_id, mural_id, path, voc_path, width, height, period from murals
         where list_contains(?, cave_id) order by cave_id, mural_id""", [caves])[1]]
     faces = [_face(row) for row in db.query(database, """
-        select face_id, cave_id, mural_id, object_index, xmin, ymin, xmax, ymax, identity, orientation, crop_path
-        from faces where list_contains(?, cave_id) order by cave_id, mural_id, object_index""", [caves])[1]]
+        select f.face_id, f.cave_id, f.mural_id, f.object_index, f.xmin, f.ymin, f.xmax, f.ymax,
+               coalesce(l.identity, f.identity), coalesce(l.orientation, f.orientation), f.crop_path
+        from faces f left join face_labels l using (face_id)
+        where list_contains(?, f.cave_id) order by f.cave_id, f.mural_id, f.object_index""", [caves])[1]]
     by_id = {f.face_id: f for f in faces}
     standardized = [
         StandardizedFace(by_id[face_id], period, style, site, tier, backend, model_id, (sw, sh), image, sha,

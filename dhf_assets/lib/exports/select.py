@@ -46,9 +46,14 @@ def _known_tags(database: Path) -> set[str]:
 
 
 _SELECT = """
+    with labelled_faces as (  -- the labels in force: a reviewer's correction overrides the VOC label
+        select f.face_id, f.cave_id, f.mural_id, f.object_index, coalesce(l.identity, f.identity) as identity,
+               coalesce(l.orientation, f.orientation) as orientation
+        from faces f left join face_labels l using (face_id)
+    )
     select f.face_id, f.cave_id, f.mural_id, m.period, c.cave_style, c.site, f.identity, f.orientation,
            u.image_path, u.tier, coalesce(p.tags, [])
-    from subset_3k s join faces f using (face_id) join upscaled_faces u using (face_id)
+    from subset_3k s join labelled_faces f using (face_id) join upscaled_faces u using (face_id)
     join murals m on m.cave_id = f.cave_id and m.mural_id = f.mural_id
     join caves c on c.cave_id = f.cave_id
     left join subset_500 p using (face_id)
