@@ -47,7 +47,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from dhf_assets.runner import build
 
-    return build(args.cave or None, echo=print)
+    return build(args.cave or None, echo=print, jobs=args.jobs)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -126,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="register caves and materialize them synchronously")
     build.add_argument("--cave", action="append", metavar="ID", help="a cave to build (repeatable; default all)")
+    build.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="caves built at once, each in its own process with cores/N torch threads (default 1: "
+                            "in this process)")
     build.set_defaults(run=cmd_build)
     check = commands.add_parser("check", help="run every data-quality check on what is materialized now")
     check.add_argument("--cave", action="append", metavar="ID", help="a cave to check (repeatable; default all)")

@@ -12,6 +12,7 @@ from PIL import Image
 from .candidates import decide, detection_row
 from .detect.types import FaceDetector, SearchParams
 from .quarantine import Problem
+from .threads import limited_torch_threads
 
 CANDIDATE_COLUMNS = (
     "face_id", "cave_id", "status", "reason", "best_score", "best_detector", "threshold", "rule", "detectors",
@@ -77,7 +78,8 @@ def score_crops(
         usable = [(c, a) for c, a in decoded if not isinstance(a, str)]
         arrays = [a for _, a in usable]
         params = search or {}
-        results = {d.name: d.detect_batch(arrays, params.get(d.name)) for d in detectors} if arrays else {}
+        with limited_torch_threads():
+            results = {d.name: d.detect_batch(arrays, params.get(d.name)) for d in detectors} if arrays else {}
         candidates, detections = [], []
         for index, (crop, _) in enumerate(usable):
             per_detector = {name: found[index] for name, found in results.items()}
