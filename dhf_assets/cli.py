@@ -121,12 +121,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="dhf", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="register caves and materialize them synchronously")
     build.add_argument("--cave", action="append", metavar="ID", help="a cave to build (repeatable; default all)")
-    build.add_argument("--jobs", type=int, default=1, metavar="N",
+    build.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                        help="caves built at once, each in its own process with cores/N torch threads (default 1: "
                             "in this process)")
     build.set_defaults(run=cmd_build)
