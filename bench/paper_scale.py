@@ -29,6 +29,7 @@ Last line: ratio=<whole build CPU s / sum of the bounds' CPU s> goal=1.5.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -202,6 +203,8 @@ def main() -> None:
 
         measured = paper_bounds.measure(root, out)
         library = paper_bounds.library_stages(out)
+        figures = [sizes, steps, jobs, measured, library, wall, cpu, args.jobs, (load_before, load_after)]
+        (tmp / "figures.json").write_text(json.dumps(figures))  # kept with --keep, to read them again
         report(sizes, steps, jobs, measured, library, wall, cpu, args.jobs, (load_before, load_after))
     finally:
         if args.keep is None:
