@@ -34,6 +34,6 @@ def candidates_code_version() -> str:
     weights_id = "none"
     if weights and Path(weights).is_file():
         weights_id = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
-    parts = ["candidates-v1", CROP_SEARCH_VERSION, setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"), weights_id,
-             setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
+    parts = ["candidates-v1", CROP_SEARCH_VERSION, setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"),
+             weights_id, setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
     return "|".join(parts)
