@@ -47,7 +47,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from dhf_assets.runner import build
 
-    return build(args.cave or None, echo=print)
+    return build(args.cave or None, echo=print, jobs=args.jobs)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -148,11 +148,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="dhf", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="register caves and materialize them synchronously")
     build.add_argument("--cave", action="append", metavar="ID", help="a cave to build (repeatable; default all)")
+    build.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="caves built at once, each in its own process with cores/N torch threads (default 1: "
+                            "in this process)")
     build.set_defaults(run=cmd_build)
     check = commands.add_parser("check", help="run every data-quality check on what is materialized now")
     check.add_argument("--cave", action="append", metavar="ID", help="a cave to check (repeatable; default all)")

@@ -137,8 +137,23 @@ def register_caves(inst: dg.DagsterInstance, cave_ids: list[str]) -> list[str]:
     return new
 
 
-def build(cave_ids: list[str] | None, echo=print) -> int:
-    """Register caves, rebuild the catalog, then build each cave; 0 when every run succeeded."""
+def _cave_outcomes(defs: dg.Definitions, inst: dg.DagsterInstance, targets: list[str], jobs: int, echo):
+    """(cave, outcome) per target: in this process, or `jobs` child processes at a time."""
+    if jobs > 1 and len(targets) > 1:
+        from dhf_assets.parallel import build_caves
+
+        yield from zip(targets, build_caves(targets, jobs, echo))
+        return
+    for cave_id in targets:
+        echo(f"[dhf] building cave {cave_id}")
+        yield cave_id, run_cave(defs, inst, cave_id)
+
+
+def build(cave_ids: list[str] | None, echo=print, jobs: int = 1) -> int:
+    """Register caves, rebuild the catalog, then build each cave; 0 when every run succeeded.
+
+    With jobs > 1 the caves run `jobs` at a time in child processes (`dhf_assets.parallel`).
+    """
     from dhf_assets.lib.archive import list_cave_dirs
 
     os.environ.setdefault("DHF_PROGRESS", "1")
@@ -156,9 +171,7 @@ def build(cave_ids: list[str] | None, echo=print) -> int:
     defs = definitions()
     catalog = run_catalog(defs, inst)
     failed = not catalog.success
-    for cave_id in targets:
-        echo(f"[dhf] building cave {cave_id}")
-        outcome = run_cave(defs, inst, cave_id)
+    for cave_id, outcome in _cave_outcomes(defs, inst, targets, jobs, echo):
         counts = ", ".join(f"{k}={v}" for k, v in outcome.materialized.items())
         echo(f"[dhf] cave {cave_id}: {'ok' if outcome.success else 'FAILED'} ({counts})")
         _echo_errors(outcome, echo)

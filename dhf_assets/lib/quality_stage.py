@@ -12,6 +12,7 @@ from PIL import Image
 
 from .metrics import LpipsScorer, LpipsUnavailable, load_lpips, quality_rows
 from .quarantine import Problem
+from .threads import limited_torch_threads
 
 METRIC_COLUMNS = (
     "psnr", "ssim", "lpips", "esi_low", "esi_high", "snr_low", "snr_high", "ed_low", "ed_high",
@@ -54,7 +55,8 @@ def quality_for_cave(
         problems = [Problem("quality", p.image_path.name, p.face_id, a if isinstance(a, str) else b)
                     for p, a, b in loaded if isinstance(a, str) or isinstance(b, str)]
         usable = [(p, a, b) for p, a, b in loaded if not isinstance(a, str) and not isinstance(b, str)]
-        computed = quality_rows([(a, b, p.content_box) for p, a, b in usable], lpips)
+        with limited_torch_threads():
+            computed = quality_rows([(a, b, p.content_box) for p, a, b in usable], lpips)
         rows = [
             (p.face_id, cave_id, row["band"], *(row[c] for c in METRIC_COLUMNS),
              json.dumps(row["null_reasons"], sort_keys=True) if row["null_reasons"] else None)

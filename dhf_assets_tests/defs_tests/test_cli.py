@@ -38,6 +38,17 @@ def test_build_sql_and_paths(paths, env):
     assert refused.returncode == 2 and "read-only" in refused.stderr.lower()
 
 
+def test_build_with_jobs_runs_each_cave_in_its_own_process(paths, env):
+    two_cave_archive(paths["DHF_ARCHIVE_DIR"])
+    out = dhf("build", "--jobs", "2", env=env).stdout
+    assert "building cave A1 (process, 1 torch thread(s))" in out and "building cave B2 (process" in out
+    assert "cave A1: ok" in out and "cave B2: ok" in out and "faces=3" in out
+    count = dhf("sql", "select count(distinct cave_id) as caves, count(*) as n from faces", env=env).stdout
+    assert count.splitlines()[2].split() == ["2", "4"]
+    refused = dhf("build", "--jobs", "0", env=env, check=False)
+    assert refused.returncode == 2 and "at least 1" in refused.stderr
+
+
 def test_build_of_a_refused_cave_exits_non_zero_with_the_reason(paths, env):
     write_caves(paths["DHF_ARCHIVE_DIR"], [("A1", "MC", "XX", "IDRS")])
     write_mural(paths["DHF_ARCHIVE_DIR"], "A1", "m1", (100, 100), [voc_box(1, 1, 50, 50)])

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from dhf_assets.lib.detect.registry import DetectorSetup, load_detectors, parse_detector_names
+from dhf_assets.lib.scoring import CROP_SEARCH_VERSION
 from dhf_assets.lib.settings import path_or_empty, setting
 
 
@@ -25,7 +26,7 @@ class DetectorsResource(dg.ConfigurableResource):
 
 
 def candidates_code_version() -> str:
-    """What changes candidate results (detectors, weights, threshold, rule), as a code version.
+    """What changes candidate results (detectors, weights, crop search, threshold, rule), as a code version.
 
     Changing any of them in the environment makes `face_candidates` stale in the UI.
     """
@@ -33,6 +34,6 @@ def candidates_code_version() -> str:
     weights_id = "none"
     if weights and Path(weights).is_file():
         weights_id = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
-    parts = ["candidates-v1", setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"), weights_id,
-             setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
+    parts = ["candidates-v1", CROP_SEARCH_VERSION, setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"),
+             weights_id, setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
     return "|".join(parts)

@@ -5,6 +5,10 @@ so a call is split into groups of equal-shape images, each cut into chunks of `b
 Crops of a mural almost never share a shape, so on real data this is one image per call; that is
 no loss on CPU, where batching MTCNN does not speed it up (../shared/SETUP.md), and on a GPU the
 equal-shape groups still get batched.
+
+`SearchParams` change the search per call: `min_face_fraction` sets facenet's minimum face to
+that share of the image's shorter side (at least PNET_WINDOW px), so the scale pyramid of a face
+crop starts at about 40 px instead of at the full size; `max_side` shrinks the image first.
 """
 
 from __future__ import annotations
@@ -15,8 +19,19 @@ from typing import Sequence
 import numpy as np
 
 from dhf_assets.lib.detect._images import as_rgb_batch
-from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections
+from dhf_assets.lib.detect.preprocess import fit
+from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections, SearchParams
 from dhf_assets.lib.torch_compat import ensure_torchvision
+
+
+PNET_WINDOW = 12  # facenet's P-net input: a minimum face below 12 px would enlarge the image
+
+
+def min_face_for(shape: tuple[int, ...], default: float, params: SearchParams | None) -> float:
+    """facenet's min_face_size for one image shape under `params` (the detector's default without)."""
+    if params is None or params.min_face_fraction is None:
+        return default
+    return max(float(PNET_WINDOW), params.min_face_fraction * min(shape[:2]))
 
 
 def _floats(value: object, width: int) -> np.ndarray:
@@ -58,27 +73,44 @@ class MtcnnDetector:
             for start in range(0, len(members), self.batch_size)
         ]
 
-    def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
-        arrays = as_rgb_batch(images)
+    def detect_batch(
+        self, images: Sequence[np.ndarray], params: SearchParams | None = None
+    ) -> list[ImageDetections]:
+        originals = as_rgb_batch(images)
+        max_side = params.max_side if params is not None else None
+        arrays = [fit(a, max_side) for a in originals] if max_side else originals
         results: dict[int, ImageDetections] = {}
         # facenet's scale pyramid is empty for an image whose shorter side is below
         # min_face_size (it then fails in torch.cat); no face that small is wanted anyway.
-        too_small = [i for i, a in enumerate(arrays) if min(a.shape[:2]) < self.min_face_size]
-        results.update((i, self._convert(None, None, None)) for i in too_small)
+        too_small = [
+            i for i, a in enumerate(arrays) if min(a.shape[:2]) < min_face_for(a.shape, self.min_face_size, params)
+        ]
+        results.update((i, self._convert(None, None, None, 1.0, 1.0)) for i in too_small)
         searched = [i for i in range(len(arrays)) if i not in results]
         for group in self.groups([arrays[i] for i in searched]):
             # A 4-D array keeps facenet's batch dimension even for a group of one.
             stacked = np.stack([arrays[searched[i]] for i in group])
-            boxes, probs, points = self.model.detect(stacked, landmarks=True)
+            # Every image of a group has one shape, hence one minimum face.
+            self.model.min_face_size = min_face_for(stacked.shape[1:], self.min_face_size, params)
+            try:
+                boxes, probs, points = self.model.detect(stacked, landmarks=True)
+            finally:
+                self.model.min_face_size = self.min_face_size
             for offset, i in enumerate(group):
-                results[searched[i]] = self._convert(boxes[offset], probs[offset], points[offset])
+                index = searched[i]
+                scale_x = originals[index].shape[1] / arrays[index].shape[1]
+                scale_y = originals[index].shape[0] / arrays[index].shape[0]
+                results[index] = self._convert(boxes[offset], probs[offset], points[offset], scale_x, scale_y)
         return [results[i] for i in range(len(arrays))]
 
-    def _convert(self, boxes: object, probs: object, points: object) -> ImageDetections:
-        box_rows = _floats(boxes, 4)
+    def _convert(
+        self, boxes: object, probs: object, points: object, scale_x: float, scale_y: float
+    ) -> ImageDetections:
+        """facenet's arrays as detections in the original image's pixels (scale: original / searched)."""
+        box_rows = _floats(boxes, 4) * np.array([scale_x, scale_y, scale_x, scale_y])
         found = len(box_rows) > 0
         scores = _floats(probs, 1)[:, 0] if found else np.zeros(0)
-        marks = _floats(points, 10).reshape(-1, 5, 2) if found else np.zeros((0, 5, 2))
+        marks = _floats(points, 10).reshape(-1, 5, 2) * np.array([scale_x, scale_y]) if found else np.zeros((0, 5, 2))
         detections = sorted(
             (
                 Detection(

@@ -19,7 +19,7 @@ from dhf_assets.lib.detect.network import build_network, variant
 from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.detect.preprocess import ALIGN, PreparedBatch, plan_batches, prepare_batch
 from dhf_assets.lib.detect.priors import priors_for
-from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections
+from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections, SearchParams
 from dhf_assets.lib.detect.weights import load_weights
 from retinaface.box_utils import decode, decode_landm
 
@@ -55,19 +55,33 @@ class RetinaFaceDetector:
         # (B, 3, H, W) float tensor per batch (140 MB at 32 x 576 x 640) costs page faults.
         self._buffer: torch.Tensor | None = None
 
-    def batches(self, images: Sequence[np.ndarray]) -> Iterator[tuple[list[int], PreparedBatch]]:
-        """The forwards detect_batch makes, one at a time: (indices into images, input)."""
+    def input_side(self, params: SearchParams | None) -> int:
+        """The longer side inputs are shrunk to: the detector's max_size, or less when `params` asks."""
+        if params is None or params.max_side is None:
+            return self.max_size
+        return max(ALIGN, min(self.max_size, params.max_side))
+
+    def batches(
+        self, images: Sequence[np.ndarray], params: SearchParams | None = None
+    ) -> Iterator[tuple[list[int], PreparedBatch]]:
+        """The forwards detect_batch makes, one at a time: (indices into images, input).
+
+        The anchors cover faces from 16 px up, so `min_face_fraction` needs no extra work here.
+        """
         arrays = as_rgb_batch(images)
+        side = self.input_side(params)
         for indices in plan_batches(arrays, self.batch_size):
             chosen = [arrays[i] for i in indices]
-            prepared = prepare_batch(chosen, self.spec, self.max_size, self.device, self._buffer)
+            prepared = prepare_batch(chosen, self.spec, side, self.device, self._buffer)
             self._buffer = prepared.tensor
             yield indices, prepared
 
-    def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
+    def detect_batch(
+        self, images: Sequence[np.ndarray], params: SearchParams | None = None
+    ) -> list[ImageDetections]:
         results: dict[int, ImageDetections] = {}
         with torch.inference_mode():
-            for indices, prepared in self.batches(images):
+            for indices, prepared in self.batches(images, params):
                 outputs = self.model(prepared.tensor)
                 results.update(zip(indices, self.postprocess(prepared, outputs)))
         return [results[i] for i in range(len(images))]

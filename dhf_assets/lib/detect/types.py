@@ -28,6 +28,18 @@ class ImageDetections:
         return self.detections[0] if self.detections else None
 
 
+@dataclass(frozen=True)
+class SearchParams:
+    """How one detect_batch call searches; None keeps the detector's own (whole-image) setting.
+
+    A face crop *is* one face, so it needs neither tiny faces nor full resolution: face-box
+    proposals on whole murals keep the defaults, crops pass CROP_SEARCH (see `scoring`).
+    """
+
+    min_face_fraction: float | None = None  # smallest face searched, as a share of the shorter side
+    max_side: int | None = None  # images are shrunk (never enlarged) to this longer side first
+
+
 class WeightsMissingError(FileNotFoundError):
     """Model weights are not where the configuration says; the message says what to put where."""
 
@@ -36,6 +48,9 @@ class FaceDetector(Protocol):
     name: str
     weights_id: str
 
-    def detect_batch(self, images: Sequence[np.ndarray]) -> list[ImageDetections]:
-        """Detect faces in RGB uint8 HxWx3 arrays; one result per image, in order."""
+    def detect_batch(
+        self, images: Sequence[np.ndarray], params: SearchParams | None = None
+    ) -> list[ImageDetections]:
+        """Detect faces in RGB uint8 HxWx3 arrays; one result per image, in order, in each
+        image's own pixels whatever `params` resized."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 from PIL import Image
 
@@ -18,8 +19,13 @@ def small_png(png: bytes, max_bytes: int = MAX_EMBED_BYTES, max_side: int = 1600
     if len(png) <= max_bytes and max(image.size) <= max_side:
         return png
     side = min(max_side, max(image.size))
+    # PNG bytes grow about with the pixel count: start near the side that fits instead of shrinking
+    # from the full size by steps (each try encodes a large image twice; a noisy 1600 px mural
+    # figure took 10 s of CPU that way, 3 previews per build).
+    side = max(64, min(side, int(side * math.sqrt(max_bytes / len(png)))))
+    rgb = image.convert("RGB")
     while True:
-        copy = image.convert("RGB")
+        copy = rgb.copy()
         copy.thumbnail((side, side), Image.Resampling.LANCZOS)
         for candidate in (copy, copy.quantize(colors=128, method=Image.Quantize.MEDIANCUT)):
             buffer = io.BytesIO()
