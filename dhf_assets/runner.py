@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dhf_assets import recovery
 from dhf_assets.lib.settings import Paths, apply_defaults
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -64,7 +65,8 @@ def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
 
 def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
     """An unpartitioned job: the catalog, the SQL marts and reports, or the exports."""
-    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS,
+                                                               **recovery.new_run())
     return _outcome(job_name, result)
 
 
@@ -74,7 +76,7 @@ def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
 
 def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
     result = defs.resolve_job_def("cave_job").execute_in_process(
-        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS
+        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS, **recovery.new_run()
     )
     return _outcome(cave_id, result)
 
@@ -110,10 +112,12 @@ def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     failed = False
     for cave_id in targets:
         # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
-        result = job.execute_in_process(instance=inst, tags={"dagster/partition": cave_id}, raise_on_error=False, run_config=QUIET_LOGGERS)
+        run = recovery.new_run()
+        result = job.execute_in_process(instance=inst, tags={**run["tags"], "dagster/partition": cave_id}, run_id=run["run_id"],
+                                        raise_on_error=False, run_config=QUIET_LOGGERS)
         failed |= _report_checks(result, cave_id, echo) or not result.success
     result = defs.resolve_job_def("marts_checks_job").execute_in_process(
-        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS, **recovery.new_run())
     failed |= _report_checks(result, "marts", echo) or not result.success
     return 1 if failed else 0
 
@@ -134,12 +138,14 @@ def register_caves(inst: dg.DagsterInstance, cave_ids: list[str]) -> list[str]:
     return new
 
 
+@recovery.stoppable
 def build(cave_ids: list[str] | None, echo=print) -> int:
     """Register caves, rebuild the catalog, then build each cave; 0 when every run succeeded."""
     from dhf_assets.lib.archive import list_cave_dirs
 
     os.environ.setdefault("DHF_PROGRESS", "1")
     inst = instance()
+    recovery.recover_dead_runs(inst, echo)  # runs of killed `dhf` processes: failed, slots freed
     paths = Paths.from_env()
     found = list_cave_dirs(paths.archive)
     unknown = sorted(set(cave_ids or []) - set(found))

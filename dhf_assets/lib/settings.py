@@ -41,6 +41,11 @@ DEFAULTS: dict[str, str] = {
     # "auto": CUDA when torch sees a GPU, else CPU (the upscaler's own, apart from DHF_DEVICE).
     "DHF_UPSCALE_DEVICE": "auto",
     "DHF_SCHEDULE_CRON": "0 2 * * *",
+    # A step waiting for a concurrency pool slot (gpu, duckdb) says who holds it every this many
+    # seconds, and fails after the bound: long enough to wait behind two caves upscaling with SD on a
+    # GPU, short enough that a slot held by a stuck run cannot stall builds silently for a day.
+    "DHF_POOL_WAIT_LOG_S": "30",
+    "DHF_POOL_WAIT_TIMEOUT_S": "7200",
 }
 
 
