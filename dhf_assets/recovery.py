@@ -10,6 +10,7 @@ the daemon, belong to the daemon's run monitoring (dagster.yaml, dhf_assets/laun
 
 from __future__ import annotations
 
+import _thread
 import functools
 import signal
 import socket
@@ -117,22 +118,40 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _watch(instance: dg.DagsterInstance, wakeups: socket.socket) -> None:
-    """Read the signals the main thread receives; on SIGINT/SIGTERM mark the current run CANCELING.
+def _watch(instance: dg.DagsterInstance, wakeups: socket.socket, done: threading.Event) -> None:
+    """Read the signals the main thread receives; on SIGINT/SIGTERM mark the current run CANCELING and
+    keep interrupting the main thread until the build has returned.
 
     While a run executes, Dagster's executor owns the SIGINT/SIGTERM handlers and raises them inside
-    step code only; a run it sees interrupted while CANCELING ends CANCELED. This thread marks it at
-    once, in parallel with the main thread's interruption (`_clean_up_after_stop` settles the race).
+    step code only; a run it sees interrupted while CANCELING ends CANCELED. Python swallows an
+    exception raised by a signal handler that happens to run inside a garbage-collector callback
+    (common while torch imports), so one interrupt is not enough: it is repeated every second.
     """
     while data := wakeups.recv(1):
         signum = data[0]
-        if signum in STOP_SIGNALS and _active.signum is None:
-            _active.signum = signum
-            if _active.run_ids:
-                _active.stopped_run_id = _active.run_ids[-1]
-                run = instance.get_run_by_id(_active.stopped_run_id)
-                if run is not None and not run.is_finished:
-                    instance.report_run_canceling(run, message=f"dhf build received {signal.Signals(signum).name}: stopping")
+        if signum not in STOP_SIGNALS:
+            continue
+        _active.signum = signum
+        if _active.run_ids:
+            _active.stopped_run_id = _active.run_ids[-1]
+            run = instance.get_run_by_id(_active.stopped_run_id)
+            if run is not None and not run.is_finished:
+                instance.report_run_canceling(run, message=f"dhf build received {signal.Signals(signum).name}: stopping")
+        while True:
+            _thread.interrupt_main(signal.SIGINT)
+            if done.wait(1.0):
+                return
+
+
+def _ignore_stop_signals() -> None:
+    """From here on the build is over: a late interrupt from the watcher changes nothing."""
+    while True:
+        try:
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _clean_up_after_stop(instance: dg.DagsterInstance, echo: Callable[..., None]) -> None:
@@ -165,13 +184,17 @@ def stoppable(build: Callable[..., int]) -> Callable[..., int]:
         writer.setblocking(False)
         handlers = {signum: signal.signal(signum, _raise_interrupt) for signum in STOP_SIGNALS}
         previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-        watcher = threading.Thread(target=_watch, args=(inst, reader), name="dhf-stop-signals", daemon=True)
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(inst, reader, done), name="dhf-stop-signals", daemon=True)
         watcher.start()
+        status = 130
         try:
             status = build(*args, echo=echo, **kwargs)
         except KeyboardInterrupt:
-            status = 130
+            pass
         finally:
+            _ignore_stop_signals()
+            done.set()
             signal.set_wakeup_fd(previous_fd)
             writer.close()  # ends the watcher's recv
             watcher.join(timeout=10)
