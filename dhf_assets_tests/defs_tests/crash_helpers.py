@@ -18,8 +18,8 @@ from dhf_assets_tests.conftest import REPO_ROOT
 
 CAVE = "YL025"  # the smallest sample cave: 12 faces, 8 in the 3k subset
 FAST = {"DHF_DETECTORS": "mtcnn", "DHF_UPSCALER": "lanczos", "DHF_AUTO_ACCEPT": "0.9995"}
-# Columns that record when something was built or how long it took: they differ between any two builds.
-VOLATILE_COLUMNS = {"built_at", "scanned_at", "last_build", "recorded_at", "seconds"}
+# Timestamps (when something was built, scanned, auto-reviewed) and durations differ between any two builds.
+VOLATILE_COLUMNS = {"seconds"}
 DEADLINE_S = float(os.environ.get("DHF_CRASH_TEST_DEADLINE", "600"))
 
 
@@ -84,8 +84,9 @@ def snapshot(env: dict[str, str]) -> tuple[dict[str, list[tuple]], set[str]]:
     try:
         tables = {}
         for (table,) in con.execute("select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall():
-            columns = [c for (c,) in con.execute("select column_name from information_schema.columns where table_name = ? "
-                                                 "order by ordinal_position", [table]).fetchall() if c not in VOLATILE_COLUMNS]
+            columns = [c for c, kind in con.execute("select column_name, data_type from information_schema.columns "
+                                                    "where table_name = ? order by ordinal_position", [table]).fetchall()
+                       if c not in VOLATILE_COLUMNS and not kind.startswith(("TIMESTAMP", "DATE"))]
             rows = con.execute(f"select {', '.join(columns)} from {table}").fetchall()
             tables[table] = sorted(rows, key=repr)
     finally:

@@ -113,3 +113,12 @@ def test_sigkill_at_every_step_then_a_build_matches_a_clean_one(chain, archive, 
         assert tables[table] == clean_tables[table], table
     assert files == clean_files and not [f for f in files if ".dhf-" in f or f.endswith(".tmp")]
     instance.dispose()
+
+
+def test_the_chains_kill_every_step_of_the_cave_job():
+    from dhf_assets.definitions import defs
+
+    steps = {node.name for node in defs().resolve_job_def("cave_job").graph.nodes}
+    killed = [point.rpartition(":")[2] for points in CHAINS.values() for point in points if ":" not in point or
+              point.startswith("slot:")]
+    assert sorted(killed) == sorted(steps)

@@ -95,7 +95,7 @@ def test_signals_stop_a_build_and_a_pool_wait_is_logged_and_bounded(tmp_path):
     result = start_build({**env, "DHF_POOL_WAIT_TIMEOUT_S": "3"})
     text = result.communicate(timeout=600)[0]
     assert result.returncode == 1, text[-3000:]
-    assert "upscaled_faces: gave up after DHF_POOL_WAIT_TIMEOUT_S=3: waited " in text, text[-3000:]
+    assert "[dhf] error: upscaled_faces: " in text and "gave up after DHF_POOL_WAIT_TIMEOUT_S=3: waited " in text, text[-3000:]
     assert f"for a slot of pool 'gpu' (limit 1): held by run {holder.run_id[:8]} (cave_job MG045, STARTED)" in text
     assert slot_holders(instance) == {"gpu": [(holder.run_id, "upscaled_faces")] * 2}
     instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
