@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ CAVE = "YL025"  # the smallest sample cave: 12 faces, 8 in the 3k subset
 FAST = {"DHF_DETECTORS": "mtcnn", "DHF_UPSCALER": "lanczos", "DHF_AUTO_ACCEPT": "0.9995"}
 # Timestamps (when something was built, scanned, auto-reviewed) and durations differ between any two builds.
 VOLATILE_COLUMNS = {"seconds"}
+RELEASE_DATE = re.compile(r"(?<=^exports/releases/)\d{4}\.\d{2}\.\d{2}-")
 DEADLINE_S = float(os.environ.get("DHF_CRASH_TEST_DEADLINE", "600"))
 
 
@@ -92,5 +94,6 @@ def snapshot(env: dict[str, str]) -> tuple[dict[str, list[tuple]], set[str]]:
     finally:
         con.close()
     output = Path(env["DHF_OUTPUT_DIR"])
-    files = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    # A release is named `<date>-<content hash>`: the date is the build's, like the timestamps above.
+    files = {RELEASE_DATE.sub("<date>-", p.relative_to(output).as_posix()) for p in output.rglob("*") if p.is_file()}
     return tables, files
