@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dhf_assets import recovery
 from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
 from dhf_assets.lib.settings import Paths, apply_defaults
 
@@ -65,7 +66,8 @@ def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
 
 def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
     """An unpartitioned job: the catalog, the SQL marts and reports, or the exports."""
-    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS,
+                                                               **recovery.new_run())
     return _outcome(job_name, result)
 
 
@@ -77,7 +79,7 @@ def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> Ru
     # `build` runs the marts and exports itself afterwards: the daemon's refresh sensor leaves these runs alone.
     result = defs.resolve_job_def("cave_job").execute_in_process(
         instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS,
-        tags={GLOBAL_REFRESH_TAG: INLINE},
+        **recovery.new_run(extra_tags={GLOBAL_REFRESH_TAG: INLINE}),
     )
     return _outcome(cave_id, result)
 
@@ -113,10 +115,12 @@ def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     failed = False
     for cave_id in targets:
         # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
-        result = job.execute_in_process(instance=inst, tags={"dagster/partition": cave_id}, raise_on_error=False, run_config=QUIET_LOGGERS)
+        run = recovery.new_run()
+        result = job.execute_in_process(instance=inst, tags={**run["tags"], "dagster/partition": cave_id}, run_id=run["run_id"],
+                                        raise_on_error=False, run_config=QUIET_LOGGERS)
         failed |= _report_checks(result, cave_id, echo) or not result.success
     result = defs.resolve_job_def("marts_checks_job").execute_in_process(
-        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS)
+        instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS, **recovery.new_run())
     failed |= _report_checks(result, "marts", echo) or not result.success
     return 1 if failed else 0
 
@@ -149,6 +153,7 @@ def _cave_outcomes(defs: dg.Definitions, inst: dg.DagsterInstance, targets: list
         yield cave_id, run_cave(defs, inst, cave_id)
 
 
+@recovery.stoppable
 def build(cave_ids: list[str] | None, echo=print, jobs: int = 1) -> int:
     """Register caves, rebuild the catalog, then build each cave; 0 when every run succeeded.
 
@@ -158,6 +163,7 @@ def build(cave_ids: list[str] | None, echo=print, jobs: int = 1) -> int:
 
     os.environ.setdefault("DHF_PROGRESS", "1")
     inst = instance()
+    recovery.recover_dead_runs(inst, echo)  # runs of killed `dhf` processes: failed, slots freed
     paths = Paths.from_env()
     found = list_cave_dirs(paths.archive)
     unknown = sorted(set(cave_ids or []) - set(found))

@@ -4,6 +4,7 @@ from typing import Iterable, Iterator
 
 import dagster as dg
 
+from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.sql_models import (
     SchemaTest,
@@ -17,6 +18,8 @@ from dhf_assets.lib.sql_models import (
 )
 
 PREVIEW_ROWS = 10
+# One model writes the DuckDB file at a time across runs (the step claims the slot itself: defs/pools.py).
+DUCKDB_POOL = "duckdb"
 # Python tables written by an asset of another name (`quarantine` closes a cave's build and records
 # it in cave_builds); bookkeeping tables that no single asset owns (the archive scan, every asset's
 # fingerprints) may be read but are not drawn as upstream assets.
@@ -40,13 +43,14 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         deps=upstream_assets(model),
         group_name=model.layer,
         kinds={"duckdb", "sql"},
-        pool="duckdb",
+        tags={"dhf/pool": DUCKDB_POOL},
         description=model.description,
         code_version=model.code_version,
         metadata={"sql_file": f"dbt_like_sql/{model.layer}/{model.path.name}", "materialized_as": model.materialization},
     )
-    def _model(store: DhfStore) -> dg.MaterializeResult:
-        row_count = run_model(store.database, model)
+    def _model(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
+        with pool_slot(context, DUCKDB_POOL):
+            row_count = run_model(store.database, model)
         columns, rows = preview(store.database, model.name, PREVIEW_ROWS)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": row_count,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+from .processes import orphan_temp_paths
 
 
 def remove_stale_files(folder: Path, keep: set[Path], pattern: str) -> int:
@@ -20,4 +23,22 @@ def remove_stale_files(folder: Path, keep: set[Path], pattern: str) -> int:
     for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
         if not any(directory.iterdir()):
             directory.rmdir()
+    return removed
+
+
+def remove_orphan_temp_files(folder: Path, include_own: bool = False) -> list[Path]:
+    """Delete temporary files and folders under `folder` left by writers (on this host) that are gone.
+
+    A writer that was killed mid-write (kill -9, out of memory, power loss) cannot remove its own
+    temporary file; a live writer's file is never touched, so this is safe beside running builds.
+    """
+    removed = []
+    for path in sorted(orphan_temp_paths(folder, include_own), key=lambda p: len(p.parts)):
+        if not path.exists() and not path.is_symlink():
+            continue  # inside an orphan folder removed just before
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
     return removed

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from .processes import temp_prefix
+
 # dhf applies its own, configurable pixel limit before decoding (murals of 42 MP are normal,
 # Pillow's default would refuse anything above 179 MP and warn from 89 MP).
 Image.MAX_IMAGE_PIXELS = None
@@ -98,7 +100,9 @@ def encode_png(image: Image.Image, compress_level: int) -> bytes:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The name carries the writer (host, pid, start time) so that one killed mid-write is recognised
+    # as an orphan and removed by the next `dhf build`, while a live writer's file is left alone.
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)

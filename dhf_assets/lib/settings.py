@@ -63,6 +63,11 @@ DEFAULTS: dict[str, str] = {
     "DHF_REVIEW_URL": "http://127.0.0.1:8765",
     # Largest Hamming distance (of 64 bits) between two crops' perceptual hashes that makes them near-duplicates.
     "DHF_NEAR_DUPLICATE_DISTANCE": "6",
+    # A step waiting for a concurrency pool slot (gpu, duckdb) says who holds it every this many
+    # seconds, and fails after the bound: long enough to wait behind two caves upscaling with SD on a
+    # GPU, short enough that a slot held by a stuck run cannot stall builds silently for a day.
+    "DHF_POOL_WAIT_LOG_S": "30",
+    "DHF_POOL_WAIT_TIMEOUT_S": "7200",
 }
 
 

@@ -32,6 +32,11 @@ def test_the_dev_instance_queues_runs_and_gives_the_gpu_pool_one_slot(tmp_path, 
     assert config.run_queue_config.max_concurrent_runs == 3
     assert config.pool_config.default_pool_limit == 1
     assert not instance.is_ephemeral and instance.telemetry_enabled is False
+    # A killed run worker is noticed by the daemon (run monitoring through dhf's launcher).
+    assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
+    assert instance.run_launcher.supports_check_run_worker_health and instance.run_monitoring_enabled
+    assert instance.run_monitoring_max_resume_run_attempts == 0
+    assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
 
 
 def test_schedule_and_sensor_are_defined():

@@ -6,6 +6,7 @@ import dagster as dg
 
 from dhf_assets.defs.incremental.skip import FORCE_TAG, cave_stage_writes, skipped, unchanged, upstream_fingerprint
 from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
 from dhf_assets.lib.db import TableWrite
@@ -16,6 +17,9 @@ from dhf_assets.lib.upscale import WeightsMissingError
 
 # On Kubernetes the step's pod asks for one GPU (dagster-k8s reads this tag); on Celery the step
 # goes to the workers of the `gpu` queue (dagster-celery reads the queue tag).
+# The step holds a slot of this pool (one by default, dagster.yaml) while a model runs; it claims the
+# slot itself (defs/pools.py) so that waiting for it is logged, bounded and interruptible.
+GPU_POOL = "gpu"
 GPU_OP_TAGS = {
     "dagster-k8s/config": {"container_config": {"resources": {"limits": {"nvidia.com/gpu": "1"}}}},
     "dagster-celery/queue": "gpu",
@@ -27,7 +31,7 @@ GPU_OP_TAGS = {
     deps=["subset_3k", "faces"],
     group_name="upscale",
     kinds={"pytorch", "png"},
-    pool="gpu",
+    tags={"dhf/pool": GPU_POOL},
     op_tags=GPU_OP_TAGS,
     code_version=upscale_code_version(),
 )
@@ -54,16 +58,17 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
     rows, problems = list(plan.reused), []
     settings = {"backend": upscaler.backend, "model_id": "not loaded: no face to standardize"}
     if sources:  # the model is loaded only when there is something to upscale
-        try:
-            model = upscaler.upscaler()
-        except WeightsMissingError as exc:
-            raise dg.Failure(description=str(exc)) from exc
-        settings = model.settings()
-        for chunk_rows, chunk_problems in standardize_cave(
-            cave_id, sources, model, store.output, upscaler.batch_size, compress_level=store.png_compress_level
-        ):
-            rows += chunk_rows
-            problems += chunk_problems
+        with pool_slot(context, GPU_POOL):
+            try:
+                model = upscaler.upscaler()
+            except WeightsMissingError as exc:
+                raise dg.Failure(description=str(exc)) from exc
+            settings = model.settings()
+            for chunk_rows, chunk_problems in standardize_cave(
+                cave_id, sources, model, store.output, upscaler.batch_size, compress_level=store.png_compress_level
+            ):
+                rows += chunk_rows
+                problems += chunk_problems
     inputs = input_rows(cave_id, "upscaled_faces", current, {row[0] for row in rows})
     store.replace([*cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint),
                    TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "upscaled_faces"})])

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ..processes import temp_prefix
+
 # Leftovers of a crashed run older than this are removed by the next run into the same parent.
 STALE_AFTER_S = 24 * 3600
 
@@ -42,7 +44,7 @@ def replace_folder(new: Path, target: Path) -> None:
     """Put `new` at `target`; an existing `target` is moved aside first and deleted after."""
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        old = target.with_name(f"{temp_prefix(target.name)}old-{uuid.uuid4().hex[:8]}")
         os.rename(target, old)
     os.rename(new, target)
     if old is not None:
@@ -54,7 +56,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     """Yield an empty folder beside `target`; on success it replaces `target`, on failure it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target.parent, f".{target.name}.*")
-    temp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    temp = Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp"))
     os.chmod(temp, 0o755)  # mkdtemp makes 0700; an export is meant to be read by others
     try:
         yield temp

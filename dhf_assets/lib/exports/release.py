@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from ..processes import temp_prefix
 from .card import CardInputs, licence_from_env, read_marts, read_provenance, render_dataset_card
 from .coco import coco_json
 from .data import load_export_data
@@ -67,8 +68,8 @@ def build_release(database: Path, archive: Path, output: Path, releases: Path, c
         validate_version(version)
     data = load_export_data(database, caves)
     releases.mkdir(parents=True, exist_ok=True)
-    remove_stale(releases, ".building-*")
-    temp = Path(tempfile.mkdtemp(dir=releases, prefix=".building-", suffix=".tmp"))
+    remove_stale(releases, ".building.*")
+    temp = Path(tempfile.mkdtemp(dir=releases, prefix=temp_prefix("building"), suffix=".tmp"))
     temp.chmod(0o755)
     try:
         layout = write_paper_layout(data, archive, output, temp)
