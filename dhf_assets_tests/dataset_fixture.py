@@ -100,7 +100,7 @@ def build_fixture(root: Path) -> Fixture:
             tables["upscaled_faces"].append((
                 face_id, cave, _tier(max(box.width, box.height)), box.width, box.height, "reflect", [0, 0, 0, 0],
                 [0.0, 0.0, 512.0, 512.0], "lanczos", "PIL.Image.LANCZOS", "cpu", None, None, None, None, None, [],
-                None, 0.01, image_path, "0" * 64))
+                None, 0.01, image_path, "0" * 64, None, None, None, None, None))
             tables["face_quality"].append((face_id, cave, "~512", 33.0, 0.8, None, 1.0, 1.9, 11.0, 11.1, 0.29, 0.33,
                                            6.7, 6.8, 0.45, 0.44, None))
     with write_connection(database) as con:

@@ -44,7 +44,7 @@ def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler
         """select u.face_id, u.backend, u.model_id, u.model_sha256, u.tier, q.band, q.* exclude (face_id, cave_id, band)
            from upscaled_faces u join face_quality q using (face_id) where u.cave_id = ?""", [cave_id])}
     rows, problems, summary = [], [], {}
-    for backend in backends:
+    for backend in backends if faces else []:  # a model is loaded only when there is a face to compare
         started = time.perf_counter()
         try:
             model = upscaler.upscaler(backend)
