@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from PIL import Image
 
 from .metrics import LpipsScorer, quality_rows
-from .quality_stage import METRIC_COLUMNS
+from .quality_stage import METRIC_COLUMNS, open_rgb
 from .quarantine import Problem
 from .upscale import BACKENDS, Crop, Upscaler, standardize
 
@@ -90,14 +89,6 @@ def reusable(stored: Stored | None, settings: dict) -> bool:
             and stored.model_sha256 == settings.get("model_sha256"))
 
 
-def _open(path: Path) -> Image.Image | str:
-    try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
-    except (OSError, ValueError) as exc:
-        return f"crop cannot be decoded ({exc})"
-
-
 def compare_backend(
     cave_id: str, faces: Sequence[Face], upscaler: Upscaler, stored: dict[str, Stored],
     lpips: LpipsScorer | None, batch_size: int, chunk: int = 16,
@@ -110,7 +101,7 @@ def compare_backend(
         rows = [(f.face_id, cave_id, *identity, stored[f.face_id].tier, stored[f.face_id].band, True,
                  *stored[f.face_id].metrics) for f in part if reusable(stored.get(f.face_id), settings)]
         done = {row[0] for row in rows}
-        loaded = [(face, _open(face.crop_path)) for face in part if face.face_id not in done]
+        loaded = [(face, open_rgb(face.crop_path)) for face in part if face.face_id not in done]
         problems = [Problem("compare", f.crop_path.name, f.face_id, f"{settings['backend']}: {r}")
                     for f, r in loaded if isinstance(r, str)]
         crops = [Crop(face.face_id, image) for face, image in loaded if not isinstance(image, str)]

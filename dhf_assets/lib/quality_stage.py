@@ -38,7 +38,8 @@ def lpips_or_reason(torch_home: str, device: str) -> tuple[LpipsScorer | None, s
         return None, str(exc)
 
 
-def _open(path: Path) -> Image.Image | str:
+def open_rgb(path: Path) -> Image.Image | str:
+    """The image as RGB, or the quarantine reason when it cannot be decoded."""
     try:
         with Image.open(path) as image:
             return image.convert("RGB")
@@ -51,7 +52,7 @@ def quality_for_cave(
 ) -> Iterator[tuple[list[tuple], list[Problem]]]:
     """Rows (QUALITY_COLUMNS) and problems per chunk of pairs."""
     for start in range(0, len(pairs), chunk):
-        loaded = [(p, _open(p.crop_path), _open(p.image_path)) for p in pairs[start : start + chunk]]
+        loaded = [(p, open_rgb(p.crop_path), open_rgb(p.image_path)) for p in pairs[start : start + chunk]]
         problems = [Problem("quality", p.image_path.name, p.face_id, a if isinstance(a, str) else b)
                     for p, a, b in loaded if isinstance(a, str) or isinstance(b, str)]
         usable = [(p, a, b) for p, a, b in loaded if not isinstance(a, str) and not isinstance(b, str)]
