@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-
 from .metrics import LpipsScorer, quality_rows
 from .quality_stage import METRIC_COLUMNS, open_rgb
 from .quarantine import Problem
