@@ -41,7 +41,7 @@ CHAINS = {
     "candidates-to-review_queue": ["face_candidates", "symmetry_pairs", "face_candidates_face_candidates_valid",
                                    "face_reviews", "review_queue"],
     "upscale-to-quarantine": ["slot:upscaled_faces", "upscaled_faces_standardized_images_512", "face_quality",
-                              "face_quality_face_quality_valid", "tx:cave_builds", "quarantine"],
+                              "face_quality_face_quality_valid", "backend_quality", "tx:cave_builds", "quarantine"],
 }
 
 

@@ -1,5 +1,6 @@
 """Tables 2 and 3 backend against backend, per cave: each configured backend on the cave's 3k faces."""
 
+import contextlib
 import os
 import time
 
@@ -9,7 +10,8 @@ from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchang
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.quality.assets import QUALITY_VERSION
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.defs.upscale.assets import GPU_OP_TAGS
+from dhf_assets.defs.pools import pool_slot
+from dhf_assets.defs.upscale.assets import GPU_OP_TAGS, GPU_POOL
 from dhf_assets.defs.upscale.resources import UpscalerResource, model_sha256
 from dhf_assets.lib.backend_comparison import COMPARE_COLUMNS, Face, Stored, backends_to_compare, compare_backend, sample_faces
 from dhf_assets.lib.quality_stage import lpips_or_reason
@@ -26,7 +28,7 @@ def compare_code_version() -> str:
 
 
 @dg.asset(partitions_def=caves_partitions, deps=["face_quality"], group_name="quality", kinds={"pytorch", "duckdb"},
-          pool="gpu", op_tags=GPU_OP_TAGS, code_version=compare_code_version())
+          tags={"dhf/pool": GPU_POOL}, op_tags=GPU_OP_TAGS, code_version=compare_code_version())
 def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the Table 3 indicators of the cave's 3k faces (or a sample) under each compared backend."""
     cave_id = context.partition_key
@@ -44,21 +46,22 @@ def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler
         """select u.face_id, u.backend, u.model_id, u.model_sha256, u.tier, q.band, q.* exclude (face_id, cave_id, band)
            from upscaled_faces u join face_quality q using (face_id) where u.cave_id = ?""", [cave_id])}
     rows, problems, summary = [], [], {}
-    for backend in backends if faces else []:  # a model is loaded only when there is a face to compare
-        started = time.perf_counter()
-        try:
-            model = upscaler.upscaler(backend)
-        except WeightsMissingError as exc:
-            raise dg.Failure(description=f"backend {backend} is to be compared but: {exc}") from exc
-        done = []
-        for chunk_rows, chunk_problems in compare_backend(cave_id, faces, model, stored, lpips, upscaler.batch_size):
-            done += chunk_rows
-            problems += chunk_problems
-        rows += done
-        psnr = [r[COMPARE_COLUMNS.index("psnr")] for r in done if r[COMPARE_COLUMNS.index("psnr")] is not None]
-        summary[backend] = {"faces": len(done), "reused": sum(r[7] for r in done), "model_id": model.settings().get("model_id"),
-                            "mean_psnr": round(sum(psnr) / len(psnr), 3) if psnr else None,
-                            "seconds": round(time.perf_counter() - started, 2)}
+    with pool_slot(context, GPU_POOL) if faces else contextlib.nullcontext():  # the slot only while models run
+        for backend in backends if faces else []:  # a model is loaded only when there is a face to compare
+            started = time.perf_counter()
+            try:
+                model = upscaler.upscaler(backend)
+            except WeightsMissingError as exc:
+                raise dg.Failure(description=f"backend {backend} is to be compared but: {exc}") from exc
+            done = []
+            for chunk_rows, chunk_problems in compare_backend(cave_id, faces, model, stored, lpips, upscaler.batch_size):
+                done += chunk_rows
+                problems += chunk_problems
+            rows += done
+            psnr = [r[COMPARE_COLUMNS.index("psnr")] for r in done if r[COMPARE_COLUMNS.index("psnr")] is not None]
+            summary[backend] = {"faces": len(done), "reused": sum(r[7] for r in done), "model_id": model.settings().get("model_id"),
+                                "mean_psnr": round(sum(psnr) / len(psnr), 3) if psnr else None,
+                                "seconds": round(time.perf_counter() - started, 2)}
     store.replace(cave_stage_writes(cave_id, "backend_quality", COMPARE_COLUMNS, rows, "compare", problems, fingerprint))
     return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
         "dagster/row_count": len(rows),
