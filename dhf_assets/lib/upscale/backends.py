@@ -33,6 +33,11 @@ class Upscaler(Protocol):
         ...
 
 
+# What a backend without diffusion sampling records for the sampling settings (NULL in the table).
+NO_SAMPLING: dict[str, Any] = {"steps": None, "guidance": None, "noise_level": None, "seed": None, "prompt": None,
+                               "attention_slicing": None, "vae_tiling": None}
+
+
 def derive_seed(base_seed: int, key: str) -> int:
     """A seed from the run's seed and an image key that is stable across processes and machines.
 
@@ -61,11 +66,5 @@ class LanczosUpscaler:
             "model_id": self.model_id,
             "device": "cpu",
             "dtype": None,
-            "steps": None,
-            "guidance": None,
-            "noise_level": None,
-            "seed": None,
-            "prompt": None,
-            "attention_slicing": None,
-            "vae_tiling": None,
+            **NO_SAMPLING,
         }

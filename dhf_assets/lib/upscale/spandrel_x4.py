@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.upscale.backends import NO_SAMPLING
 from dhf_assets.lib.upscale.backends import WeightsMissingError
 
 MODEL_ENV = "DHF_SR_MODEL"
@@ -184,13 +185,7 @@ class SpandrelX4Upscaler:
             "model_id": self.model_id,
             "device": str(self.device),
             "dtype": str(self.dtype).removeprefix("torch."),
-            "steps": None,
-            "guidance": None,
-            "noise_level": None,
-            "seed": None,
-            "prompt": None,
-            "attention_slicing": None,
-            "vae_tiling": None,
+            **NO_SAMPLING,
             "architecture": self.architecture,
             "model_file": self.model_path.name,
             "model_sha256": self.model_sha256,
