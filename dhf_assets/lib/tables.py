@@ -106,6 +106,14 @@ TABLES: dict[str, str] = {
             entropy_low double, entropy_high double, hfc_low double, hfc_high double,
             null_reasons varchar
         )""",
+    # Face boxes proposed on whole murals (lib/proposals/): same 0-based half-open pixels as `faces`;
+    # status `open` (no annotated box overlaps it) or `annotated` (IoU >= 0.5 with one; reason names it).
+    "face_proposals": """
+        create table if not exists face_proposals (
+            proposal_id varchar not null, cave_id varchar not null, mural_id varchar not null,
+            xmin integer not null, ymin integer not null, xmax integer not null, ymax integer not null,
+            score double not null, detectors varchar not null, status varchar not null, reason varchar
+        )""",
     "symmetry_pairs": """
         create table if not exists symmetry_pairs (
             cave_id varchar not null, mural_id varchar not null, axis_x double not null,
