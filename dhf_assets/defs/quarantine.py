@@ -8,6 +8,7 @@ import dagster as dg
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.markdown import markdown_table
 
 
 @dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality"], group_name="faces", kinds={"duckdb"})
@@ -22,14 +23,8 @@ def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materia
     if inputs:  # the cave's build is complete: record which inputs it was built from
         store.replace([TableWrite("cave_builds", ("cave_id", "inputs_hash", "built_at"),
                                   [(cave_id, inputs[0][0], datetime.now(timezone.utc))], {"cave_id": cave_id})])
-    lines = ["| stage | severity | file | item | reason |", "|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:50]]
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows),
         "errors": sum(r[1] == "error" for r in rows),
-        "preview": dg.MetadataValue.md("\n".join(lines)),
+        "preview": dg.MetadataValue.md(markdown_table(("stage", "severity", "file", "item", "reason"), rows[:50])),
     })
-
-
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")

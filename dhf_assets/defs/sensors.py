@@ -10,7 +10,7 @@ from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import ignored_archive_entries, list_cave_dirs
 from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes, retire_cave
-from dhf_assets.lib.images import sha256_file
+from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.review_quiet import caves_still_reviewed
 
 DATA_VERSION_TAG = "dagster/data_version"
@@ -29,7 +29,7 @@ def archive_sensor(context: dg.SensorEvaluationContext, store: DhfStore) -> dg.S
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen = cursor.get("caves", {})
     caves_csv = store.archive / "caves.csv"
-    catalog_hash = sha256_file(caves_csv) if caves_csv.exists() else ""
+    catalog_hash = file_sha256(caves_csv) if caves_csv.exists() else ""
     found = list_cave_dirs(store.archive)
     known = set(context.instance.get_dynamic_partitions(CAVES_PARTITION))
     new_caves = [cave for cave in found if cave not in known]

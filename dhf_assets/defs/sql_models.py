@@ -6,12 +6,12 @@ import dagster as dg
 
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.markdown import markdown_table, preview_cell
 from dhf_assets.lib.sql_models import (
     SchemaTest,
     SqlModel,
     discover_models,
     load_schema_tests,
-    markdown_table,
     preview,
     run_model,
     run_schema_test,
@@ -54,7 +54,7 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         columns, rows = preview(store.database, model.name, PREVIEW_ROWS)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": row_count,
-            "preview": dg.MetadataValue.md(markdown_table(columns, rows)),
+            "preview": dg.MetadataValue.md(markdown_table(columns, rows, preview_cell)),
         })
 
     return _model

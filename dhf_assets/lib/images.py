@@ -83,14 +83,6 @@ def decode_rgb(path: Path, max_pixels: int) -> Image.Image:
         raise ImageError(f"unreadable or truncated image data ({exc})") from exc
 
 
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def encode_png(image: Image.Image, compress_level: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=compress_level)

@@ -14,7 +14,8 @@ import os
 import threading
 from pathlib import Path
 
-from .images import sha256_file, write_bytes_atomic
+from .files import file_sha256
+from .images import write_bytes_atomic
 from .safe_text import list_folder, safe_text
 
 _lock = threading.Lock()
@@ -56,7 +57,7 @@ def cached_sha256(path: Path) -> str:
         _load_disk_cache()
         if key in _memory:
             return _memory[key]
-    digest = sha256_file(path)
+    digest = file_sha256(path)
     with _lock:
         _memory[key] = digest
         _unsaved["count"] += 1

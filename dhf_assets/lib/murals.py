@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .archive import scan_cave
-from .images import ImageError, probe_image, sha256_file
+from .files import file_sha256
+from .images import ImageError, probe_image
 from .quarantine import Problem
 
 MURAL_COLUMNS = (
@@ -26,7 +27,7 @@ def scan_murals(
     for mural in files:
         try:
             info = probe_image(mural.image_path, max_pixels)
-            digests = (sha256_file(mural.image_path), sha256_file(mural.voc_path) if mural.voc_path else None)
+            digests = (file_sha256(mural.image_path), file_sha256(mural.voc_path) if mural.voc_path else None)
         except (ImageError, OSError) as exc:
             reason = str(exc) if isinstance(exc, ImageError) else f"cannot be read ({exc.strerror or exc})"
             problems.append(Problem("murals", mural.image_path.name, mural.mural_id, reason))

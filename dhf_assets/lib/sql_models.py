@@ -249,17 +249,6 @@ def preview(database: Path, name: str, limit: int = 10) -> tuple[list[str], list
     return db.query(database, f"select * from {name} limit ?", [limit])
 
 
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A small markdown table (for the UI's metadata)."""
-    def cell(value: Any) -> str:
-        text = "NULL" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- schema.yml tests
 
 

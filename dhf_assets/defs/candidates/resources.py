@@ -1,11 +1,11 @@
 """The face detectors, configured from the environment (and overridable in run config)."""
 
-import hashlib
 from pathlib import Path
 
 import dagster as dg
 
 from dhf_assets.lib.detect.registry import DetectorSetup, load_detectors, parse_detector_names
+from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.scoring import CROP_SEARCH_VERSION
 from dhf_assets.lib.settings import path_or_empty, setting
 
@@ -33,7 +33,7 @@ def candidates_code_version() -> str:
     weights = path_or_empty("DHF_RETINAFACE_WEIGHTS")
     weights_id = "none"
     if weights and Path(weights).is_file():
-        weights_id = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
+        weights_id = file_sha256(Path(weights))[:12]
     parts = ["candidates-v1", CROP_SEARCH_VERSION, setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"),
              weights_id, setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
     return "|".join(parts)

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from dhf_assets.lib.settings import path_or_empty, setting
-from dhf_assets.lib.upscale import Upscaler, file_sha256, make_upscaler
+from dhf_assets.lib.upscale import Upscaler, make_upscaler, model_file_sha256
 
 RESULT_SETTINGS = ("DHF_UPSCALER", "DHF_SD_UPSCALER_PATH", "DHF_SD_STEPS", "DHF_SD_GUIDANCE",
                    "DHF_SD_NOISE_LEVEL", "DHF_SD_SEED", "DHF_SD_PROMPT")
@@ -15,7 +15,7 @@ SR_SETTINGS = ("DHF_SR_TILE", "DHF_SR_TILE_OVERLAP")
 
 def model_sha256(path: str) -> str:
     """The sha256 of a super-resolution model file, or "missing" (definitions load without it)."""
-    return file_sha256(Path(path)) if path and Path(path).is_file() else "missing"
+    return model_file_sha256(Path(path)) if path and Path(path).is_file() else "missing"
 
 
 class UpscalerResource(dg.ConfigurableResource):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -11,6 +10,7 @@ import torch
 from torch import nn
 
 from dhf_assets.lib.detect.types import WeightsMissingError
+from dhf_assets.lib.files import file_sha256
 
 ENV_VAR = "DHF_RETINAFACE_WEIGHTS"
 
@@ -43,14 +43,6 @@ def missing_weights_message(backbone: str, path: str | Path | None) -> str:
         f"put it outside the repository (for example in ../shared/weights/) and set {ENV_VAR} "
         f"to its absolute path. Nothing is downloaded automatically."
     )
-
-
-def short_sha256(path: Path, length: int = 12) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:length]
 
 
 def _is_release_archive(path: Path) -> bool:
@@ -128,4 +120,4 @@ def load_weights(net: nn.Module, backbone: str, path: str | Path | None) -> str:
             f"{path} does not match the RetinaFace {backbone} network ({hint}): {summary}"
         )
     net.load_state_dict(state, strict=True)
-    return f"{backbone}:{short_sha256(path)}"
+    return f"{backbone}:{file_sha256(path)[:12]}"

@@ -10,6 +10,7 @@ from typing import Sequence
 import duckdb
 
 from .. import db
+from dhf_assets.lib.markdown import markdown_table
 from ..vocabulary import VOCABULARY
 
 DEFAULT_LICENSE = "other"
@@ -84,19 +85,18 @@ def _cell(value: object) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.0f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return str(value)
 
 
-def markdown_table(table: Table | None, columns: Sequence[str] | None = None) -> str:
+def table_section(table: Table | None, columns: Sequence[str] | None = None) -> str:
+    """A mart as a markdown table of the given columns, or a note that it is missing or empty."""
     if table is None:
         return "_(not built yet)_"
     if not table.rows:
         return "_(no rows)_"
     names = list(columns or table.columns)
     index = [table.columns.index(c) for c in names]
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(_cell(row[i]) for i in index) + " |" for row in table.rows]
-    return "\n".join(lines)
+    return markdown_table(names, [[row[i] for i in index] for row in table.rows], _cell)
 
 
 def _subset_sizes(table: Table | None, caves: list[str]) -> Table | None:
@@ -148,39 +148,39 @@ Only caves whose data-quality checks passed on their latest materialization are 
 
 ## Subset sizes
 
-{markdown_table(_subset_sizes(marts.get("subset_sizes"), inputs.caves))}
+{table_section(_subset_sizes(marts.get("subset_sizes"), inputs.caves))}
 
 ## Attribute distributions (Figures 6 and 7)
 
 ### Dunhuang_Faces-3k
 
-{markdown_table(_subset_rows(distribution, "3k"), ["attribute", "code", "name", "faces", "share"])}
+{table_section(_subset_rows(distribution, "3k"), ["attribute", "code", "name", "faces", "share"])}
 
 ### Dunhuang_Faces-500
 
-{markdown_table(_subset_rows(distribution, "500"), ["attribute", "code", "name", "faces", "share"])}
+{table_section(_subset_rows(distribution, "500"), ["attribute", "code", "name", "faces", "share"])}
 
 ## Crop resolution and upscaling tiers (Figure 3)
 
-{markdown_table(marts.get("upscale_tiers"))}
+{table_section(marts.get("upscale_tiers"))}
 
 ## Quality of the standardized faces (Tables 2 and 3)
 
-{markdown_table(marts.get("quality_summary"))}
+{table_section(marts.get("quality_summary"))}
 
 ## Provenance
 
 Candidates were scored by these detectors and weights:
 
-{markdown_table(inputs.provenance.get("detectors"))}
+{table_section(inputs.provenance.get("detectors"))}
 
 Candidate rule:
 
-{markdown_table(inputs.provenance.get("candidate rule"))}
+{table_section(inputs.provenance.get("candidate rule"))}
 
 Standardization to 512×512 (backend and parameters per tier):
 
-{markdown_table(inputs.provenance.get("upscaler"))}
+{table_section(inputs.provenance.get("upscaler"))}
 
 Boxes are in pixels of the stored scans (EXIF orientation is never applied). In the VOC files they
 are 1-based and inclusive; in the JSON, CSV and COCO files 0-based and half-open.

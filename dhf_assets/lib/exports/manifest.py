@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..images import sha256_file
+from ..files import file_sha256
 from ..safe_text import safe_text
 
 MANIFEST_JSON = "MANIFEST.json"
@@ -34,7 +34,7 @@ def list_files(folder: Path, exclude: tuple[str, ...] = MANIFEST_FILES) -> list[
         if path.is_symlink():
             raise ValueError(f"refusing symbolic link {safe_text(relative)} in {safe_text(folder)}")
         if path.is_file() and relative not in exclude:
-            entries.append(FileEntry(relative, sha256_file(path), path.stat().st_size))
+            entries.append(FileEntry(relative, file_sha256(path), path.stat().st_size))
     return entries
 
 
@@ -71,7 +71,7 @@ def verify_manifest(folder: Path) -> list[str]:
             problems.append(f"{path}: missing")
         elif target.stat().st_size != entry.size:
             problems.append(f"{path}: size {target.stat().st_size} != {entry.size} in the manifest")
-        elif sha256_file(target) != entry.sha256:
+        elif file_sha256(target) != entry.sha256:
             problems.append(f"{path}: sha256 differs from the manifest")
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
     problems += [f"{safe_text(path)}: not in the manifest" for path in sorted(present - set(listed) - set(MANIFEST_FILES))]

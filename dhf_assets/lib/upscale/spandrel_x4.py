@@ -11,7 +11,6 @@ realesr-general-x4v3, 32 px covers the receptive field: tiled output equals the 
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import os
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.torch_compat import ensure_torchvision
 from dhf_assets.lib.upscale.backends import NO_SAMPLING
 from dhf_assets.lib.upscale.backends import WeightsMissingError
@@ -57,15 +57,11 @@ def resolve_model_file(source: str | Path | None = None) -> Path:
 
 @functools.lru_cache(maxsize=16)
 def _sha256_of(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(Path(path))
 
 
-def file_sha256(path: Path) -> str:
-    """The file's sha256, hashed once per (path, size, mtime) in a process."""
+def model_file_sha256(path: Path) -> str:
+    """A model file's sha256, hashed once per (path, size, mtime) in a process (models are large)."""
     stat = path.stat()
     return _sha256_of(str(path), stat.st_size, stat.st_mtime_ns)
 
@@ -125,7 +121,7 @@ class SpandrelX4Upscaler:
     def __init__(self, model_path: str | Path | None = None, *, device: str | None = None,
                  tile: int = 512, overlap: int = 32, half: bool = True) -> None:
         self.model_path = resolve_model_file(model_path)
-        self.model_sha256 = file_sha256(self.model_path)
+        self.model_sha256 = model_file_sha256(self.model_path)
         descriptor = load_descriptor(self.model_path)
         import spandrel
         import torch
