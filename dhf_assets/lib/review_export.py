@@ -6,15 +6,11 @@ from pathlib import Path
 
 from .contact_sheet import SheetItem, write_contact_sheet
 from .db import query
+from dhf_assets.lib.review_queue import UNDECIDED_SQL
 
-_QUEUE_SQL = """
-with queued as (
-    select c.face_id, c.status, c.reason, c.best_score
-    from face_candidates c
-    where c.cave_id = ?
-      and (c.status = 'candidate' or ?)
-      and not exists (select 1 from face_reviews r where r.face_id = c.face_id and r.cave_id = c.cave_id)
-),
+# The queue itself is the review_queue asset's query; this adds each face's crop and detections.
+_QUEUE_SQL = f"""
+with queued as ({UNDECIDED_SQL}),
 best as (
     select d.face_id, d.detector, d.score, d.box, d.landmarks,
            row_number() over (partition by d.face_id order by d.score desc nulls last) as pick
@@ -29,7 +25,7 @@ from queued q
 join faces f on f.face_id = q.face_id
 left join best b on b.face_id = q.face_id
 group by all
-order by max(b.score) desc nulls last, q.face_id
+order by any_value(q.rank)
 """
 
 

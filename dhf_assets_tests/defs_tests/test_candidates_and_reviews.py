@@ -8,6 +8,7 @@ import pytest
 from dhf_assets.defs.candidates.assets import face_candidates
 from dhf_assets.defs.candidates.resources import DetectorsResource
 from dhf_assets.defs.reviews.assets import face_reviews, review_queue
+from dhf_assets.lib.review_export import queue_items
 from dhf_assets.lib.voc import render_voc
 from dhf_assets_tests.archive_factory import voc_box, write_caves
 from dhf_assets_tests.defs_tests.conftest import CAVE_ASSETS, rows
@@ -58,6 +59,9 @@ def test_a_face_box_is_a_candidate_and_background_is_dropped_with_its_reason(pho
     assert [(d[0], d[2] >= 1, d[3]) for d in detections] == [("mtcnn", True, 10), ("retinaface", True, 10)]
     assert detections[1][1].startswith("mobilenet0.25:")
     assert rows(photo_cave, "select face_id, rank from review_queue") == [(face, 1)]
+    # `dhf review export` lists the asset's queue (one query), or with --include-dropped the dropped crops after it.
+    exported = [[i.face_id for i in queue_items(photo_cave.database, photo_cave.output, "C1", dropped)] for dropped in (False, True)]
+    assert exported == [[face], [face, wall]]
     queue = result.asset_materializations_for_node("review_queue")[0].metadata
     assert queue["queued"].value == 1 and queue["decided"].value == 0
     assert queue["workbench"].value.endswith("/cave/C1?status=undecided")  # a link in the UI (MetadataValue.url)

@@ -9,6 +9,7 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+from dhf_assets.lib.review_queue import QUEUE_COLUMNS, UNDECIDED_SQL, queue_rows
 from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, LABEL_COLUMNS, REVIEW_COLUMNS, review_state
 from dhf_assets.lib.settings import setting
 
@@ -66,16 +67,8 @@ def face_reviews(context: dg.AssetExecutionContext, config: ReviewConfig, store:
 def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Candidates of the cave without a decision yet, best score first."""
     cave_id = context.partition_key
-    rows = store.query(
-        """select c.face_id, c.cave_id, row_number() over (order by c.best_score desc nulls last, c.face_id),
-                  c.best_score, c.best_detector
-           from face_candidates c
-           where c.cave_id = ? and c.status = 'candidate'
-             and not exists (select 1 from face_reviews r where r.face_id = c.face_id and r.cave_id = c.cave_id)
-           order by 3""",
-        [cave_id],
-    )
-    store.replace([TableWrite("review_queue", ("face_id", "cave_id", "rank", "best_score", "best_detector"), rows, {"cave_id": cave_id})])
+    rows = queue_rows(store.query(UNDECIDED_SQL, [cave_id, False]))
+    store.replace([TableWrite("review_queue", QUEUE_COLUMNS, rows, {"cave_id": cave_id})])
     decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where cave_id = ?", [cave_id])[0]
     workbench = f"{setting('DHF_REVIEW_URL').rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
     return dg.MaterializeResult(metadata={
