@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from dhf_assets.lib.settings import Paths, apply_defaults
+from dhf_assets.lib.settings import Paths, export_environment
 
 
 def _print_table(columns: list[str], rows: list[tuple], limit: int) -> None:
@@ -130,11 +130,11 @@ DEMO_QUERIES = (
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write the sample archive (if the archive is the default one), build it, say where things are."""
     from dhf_assets.lib.sample import build_sample_archive
-    from dhf_assets.lib.settings import DEFAULTS
+    from dhf_assets.lib.settings import DEFAULTS, project_dir
     from dhf_assets.runner import build
 
     paths = Paths.from_env()
-    if paths.archive == Path(DEFAULTS["DHF_ARCHIVE_DIR"]).resolve():
+    if paths.archive == (project_dir() / DEFAULTS["DHF_ARCHIVE_DIR"]).resolve():
         build_sample_archive(paths.archive)
         print(f"[dhf] sample archive at {paths.archive}")
     status = build(None, echo=print)
@@ -211,7 +211,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    apply_defaults()
+    export_environment()  # once, at start: child processes (dagster, run workers) see the same settings
     args = parser().parse_args(argv)
     return args.run(args)
 

@@ -12,7 +12,7 @@ import dagster as dg
 
 from dhf_assets import recovery
 from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
-from dhf_assets.lib.settings import Paths, apply_defaults
+from dhf_assets.lib.settings import Paths, export_environment
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 _TEMPLATE = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -21,7 +21,7 @@ _FALLBACK_YAML = "telemetry:\n  enabled: false\n"
 
 def instance() -> dg.DagsterInstance:
     """The instance in $DAGSTER_HOME, created from the project's dagster.yaml when missing."""
-    apply_defaults()
+    export_environment()  # DagsterInstance.get() and run workers read DAGSTER_HOME and the DHF_* paths
     home = Paths.from_env().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"

@@ -17,7 +17,7 @@ from typing import Iterator
 import dagster as dg
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 POLL_S = 1.0
 
@@ -49,8 +49,8 @@ def pool_slot(context: dg.AssetExecutionContext, pool: str) -> Iterator[None]:
         yield
         return
     step_key = context.op_execution_context.get_step_execution_context().step.key
-    log_every_s = float(setting("DHF_POOL_WAIT_LOG_S"))
-    timeout_s = float(setting("DHF_POOL_WAIT_TIMEOUT_S"))
+    settings = current_settings()
+    log_every_s, timeout_s = settings.pool_wait_log_s, settings.pool_wait_timeout_s
     with InstanceConcurrencyContext(instance, context.run) as slots:  # frees a pending claim on any exit
         started, last_logged = time.monotonic(), None
         while not slots.claim(pool, step_key):

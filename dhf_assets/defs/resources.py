@@ -7,11 +7,7 @@ from typing import Sequence
 import dagster as dg
 
 from dhf_assets.lib import db
-from dhf_assets.lib.settings import apply_defaults
-
-# The UI's code server, `dhf` and the tests all import this module: export the sample defaults
-# for unset variables so that the EnvVars below resolve identically everywhere.
-apply_defaults()
+from dhf_assets.lib.settings import Settings, current_settings
 
 
 class DhfStore(dg.ConfigurableResource):
@@ -46,14 +42,19 @@ class DhfStore(dg.ConfigurableResource):
         return db.query(self.database, sql, params)[1]
 
 
-def store_from_env() -> DhfStore:
+def store_from_settings(settings: Settings) -> DhfStore:
+    """The store at the settings' absolute paths (resolved in the process that loads the definitions)."""
     return DhfStore(
-        archive_dir=dg.EnvVar("DHF_ARCHIVE_DIR"),
-        output_dir=dg.EnvVar("DHF_OUTPUT_DIR"),
-        duckdb_path=dg.EnvVar("DHF_DUCKDB_PATH"),
-        max_mural_pixels=dg.EnvVar.int("DHF_MAX_MURAL_PIXELS"),
-        png_compress_level=dg.EnvVar.int("DHF_PNG_COMPRESS_LEVEL"),
+        archive_dir=str(settings.archive_dir),
+        output_dir=str(settings.output_dir),
+        duckdb_path=str(settings.duckdb_path),
+        max_mural_pixels=settings.max_mural_pixels,
+        png_compress_level=settings.png_compress_level,
     )
+
+
+def store_from_env() -> DhfStore:
+    return store_from_settings(current_settings())
 
 
 @dg.definitions
@@ -61,6 +62,9 @@ def resources() -> dg.Definitions:
     from dhf_assets.defs.candidates.resources import DetectorsResource
     from dhf_assets.defs.upscale.resources import UpscalerResource
 
+    settings = current_settings()  # read once per definitions load, passed to every resource
     return dg.Definitions(resources={
-        "store": store_from_env(), "detectors": DetectorsResource(), "upscaler": UpscalerResource(),
+        "store": store_from_settings(settings),
+        "detectors": DetectorsResource.from_settings(settings),
+        "upscaler": UpscalerResource.from_settings(settings),
     })

@@ -8,10 +8,10 @@ from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.sensors import CAVE_JOB, cave_run
 from dhf_assets.lib.archive import list_cave_dirs
 from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
-@dg.schedule(job=CAVE_JOB, cron_schedule=setting("DHF_SCHEDULE_CRON"), name="incremental_caves_schedule",
+@dg.schedule(job=CAVE_JOB, cron_schedule=current_settings().schedule_cron, name="incremental_caves_schedule",
              default_status=schedule_default_status())
 def incremental_caves_schedule(context: dg.ScheduleEvaluationContext, store: DhfStore):
     """Request a run for each registered cave whose inputs changed since its last successful build."""

@@ -10,13 +10,13 @@ import csv
 import hashlib
 import io
 import json
-import os
 import threading
 from pathlib import Path
 
 from .files import file_sha256
 from .images import write_bytes_atomic
 from .safe_text import list_folder, safe_text
+from dhf_assets.lib.settings import current_settings
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, int, int], str] = {}
@@ -24,8 +24,7 @@ _unsaved = {"count": 0}  # hashes computed since the cache file was last written
 
 
 def _cache_file() -> Path | None:
-    folder = os.environ.get("DHF_OUTPUT_DIR")
-    return Path(folder) / ".cache" / "file_hashes.json" if folder else None
+    return current_settings().output_dir / ".cache" / "file_hashes.json"
 
 
 def _load_disk_cache() -> None:

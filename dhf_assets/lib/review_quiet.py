@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from .settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
 def quiet_seconds() -> float:
-    return max(0.0, float(setting("DHF_REVIEW_QUIET_S")))
+    return max(0.0, current_settings().review_quiet_s)
 
 
 def review_file_quiet(archive: Path, cave_id: str, quiet_s: float, now: float | None = None) -> bool:

@@ -107,10 +107,10 @@ def build_sample_archive(dest: Path) -> SampleManifest:
 def main(argv: list[str] | None = None) -> int:
     import time
 
-    from .settings import path_setting
+    from dhf_assets.lib.settings import current_settings
 
     args = sys.argv[1:] if argv is None else argv
-    dest = Path(args[0]).resolve() if args else path_setting("DHF_ARCHIVE_DIR")
+    dest = Path(args[0]).resolve() if args else current_settings().archive_dir
     started = time.monotonic()
     manifest = build_sample_archive(dest)
     counts = ", ".join(f"{cave} {n}" for cave, n in manifest.valid_box_counts().items())

@@ -1,14 +1,19 @@
-"""Paths and settings from the environment, with defaults for the bundled sample.
+"""Settings: one typed, frozen object read from the environment, with defaults for the bundled sample.
 
-Relative defaults resolve against the working directory (the repository root for the
-Makefile, `dhf` and `dagster dev`), so the UI, the CLI and the tests agree.
+Relative paths resolve against the project folder, not the working directory: $DHF_PROJECT_DIR, else
+the checkout dhf runs from (a source tree with workspace.yaml), else the working directory (an
+installed wheel). So a run that the daemon launches from another folder, a Celery worker, the UI,
+the CLI and the tests all resolve the same files. Nothing here writes `os.environ` at import.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 DEFAULTS: dict[str, str] = {
     "DHF_ARCHIVE_DIR": "data/sample_archive",
@@ -71,30 +76,14 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+PROJECT_DIR_ENV = "DHF_PROJECT_DIR"
 PATH_SETTINGS = ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH", "DAGSTER_HOME")
+# Model files and folders: "" (unset) or an absolute path.
+OPTIONAL_PATH_SETTINGS = ("DHF_RETINAFACE_WEIGHTS", "DHF_SD_UPSCALER_PATH", "DHF_SR_MODEL")
 
 
-def setting(name: str) -> str:
-    """The value of an environment setting, or its default."""
-    value = os.environ.get(name, "").strip()
-    return value or DEFAULTS[name]
-
-
-def path_or_empty(name: str) -> str:
-    """An absolute path for a set path variable, or "" when it is unset."""
-    value = setting(name)
-    return str(Path(value).expanduser().resolve()) if value else ""
-
-
-def path_setting(name: str) -> Path:
-    """An absolute path from an environment setting, or its default."""
-    return Path(setting(name)).expanduser().resolve()
-
-
-def apply_defaults() -> None:
-    """Export every setting (paths made absolute) so that `dg.EnvVar` resolves it in any process."""
-    for name in DEFAULTS:
-        os.environ[name] = str(path_setting(name)) if name in PATH_SETTINGS else setting(name)
+class SettingError(ValueError):
+    """A DHF_* variable whose value cannot be used; the message names it and the expected form."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +95,7 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> "Paths":
-        return cls(
-            archive=path_setting("DHF_ARCHIVE_DIR"),
-            output=path_setting("DHF_OUTPUT_DIR"),
-            duckdb=path_setting("DHF_DUCKDB_PATH"),
-            dagster_home=path_setting("DAGSTER_HOME"),
-        )
+        return current_settings().paths
 
     def as_lines(self) -> list[str]:
         return [
@@ -120,3 +104,119 @@ class Paths:
             f"duckdb={self.duckdb}",
             f"dagster_home={self.dagster_home}",
         ]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every DHF_* setting, typed; field `x` is variable DHF_X (`dagster_home` is DAGSTER_HOME)."""
+
+    archive_dir: Path
+    output_dir: Path
+    duckdb_path: Path
+    dagster_home: Path
+    max_mural_pixels: int
+    png_compress_level: int
+    device: str
+    detectors: str
+    retinaface_backbone: str
+    retinaface_weights: str
+    detect_batch: int
+    candidate_threshold: float
+    candidate_rule: str
+    auto_accept: str
+    upscaler: str
+    sd_upscaler_path: str
+    sd_steps: int
+    sd_guidance: float
+    sd_noise_level: int
+    sd_seed: int
+    sd_prompt: str
+    upscale_batch: int
+    sr_model: str
+    sr_tile: int
+    sr_tile_overlap: int
+    compare_backends: str
+    compare_sample: str
+    upscale_device: str
+    schedule_cron: str
+    cave_job: str
+    automation_default: str
+    review_quiet_s: float
+    review_page_size: int
+    review_url: str
+    near_duplicate_distance: int
+    pool_wait_log_s: float
+    pool_wait_timeout_s: float
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Parse the settings from `environ` (default: this process's environment); defaults fill the gaps."""
+        env = os.environ if environ is None else environ
+        base = project_dir(env)
+        values = {}
+        for field in dataclasses.fields(cls):
+            name = variable(field.name)
+            values[field.name] = _parse(name, env.get(name, "").strip() or DEFAULTS[name], field.type, base)
+        return cls(**values)
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(self.archive_dir, self.output_dir, self.duckdb_path, self.dagster_home)
+
+    def value(self, name: str) -> str:
+        """The setting named by its variable (e.g. "DHF_SD_STEPS") as text, paths absolute."""
+        return str(getattr(self, name.removeprefix("DHF_").lower()))
+
+    def environment(self) -> dict[str, str]:
+        """Every setting as a variable (paths absolute), for the environment of a child process."""
+        return {variable(f.name): str(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def variable(field_name: str) -> str:
+    return "DAGSTER_HOME" if field_name == "dagster_home" else f"DHF_{field_name.upper()}"
+
+
+def project_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where relative paths resolve: $DHF_PROJECT_DIR, else the source checkout dhf runs from, else the cwd."""
+    env = os.environ if environ is None else environ
+    explicit = env.get(PROJECT_DIR_ENV, "").strip()
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    import dhf_assets
+
+    checkout = Path(dhf_assets.__file__).resolve().parents[1]
+    if (checkout / "workspace.yaml").is_file() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return Path.cwd()
+
+
+def _parse(name: str, raw: str, kind: str, base: Path) -> object:
+    if name in PATH_SETTINGS:
+        return (base / Path(raw).expanduser()).resolve()
+    if name in OPTIONAL_PATH_SETTINGS:
+        return str((base / Path(raw).expanduser()).resolve()) if raw else ""
+    try:
+        return int(raw) if kind == "int" else float(raw) if kind == "float" else raw
+    except ValueError:
+        expected = "a whole number" if kind == "int" else "a number"
+        raise SettingError(f"{name}={raw!r} is not {expected}") from None
+
+
+def current_settings() -> Settings:
+    """The settings of this process's environment, parsed once per distinct environment and folder."""
+    names = (*DEFAULTS, PROJECT_DIR_ENV)
+    return _parsed(tuple(os.environ.get(n) for n in names), os.getcwd())
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(values: tuple[str | None, ...], cwd: str) -> Settings:
+    names = (*DEFAULTS, PROJECT_DIR_ENV)
+    return Settings.from_env({n: v for n, v in zip(names, values) if v is not None})
+
+
+def export_environment(settings: Settings | None = None) -> None:
+    """Put every setting (paths absolute) into os.environ for child processes (run workers, `dhf build --jobs`).
+
+    Called at run time by the entry points (`dhf`, the runner), never at import.
+    """
+    os.environ.update((settings or current_settings()).environment())

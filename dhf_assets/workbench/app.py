@@ -28,7 +28,7 @@ from dhf_assets.lib.reviews import parse_tags
 from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
 
 from . import images
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 from .filters import SORT_CHOICES, STATUS_CHOICES, GridFilter
 from .state import Workbench
@@ -51,7 +51,7 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
     """The app; `allowed_hosts` are the Host header names it answers (loopback names by default), which
     also stops a DNS-rebinding page from reading the CSRF token."""
     token = csrf_token or secrets.token_urlsafe(32)
-    page_size = max(1, int(setting("DHF_REVIEW_PAGE_SIZE")))
+    page_size = max(1, current_settings().review_page_size)
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     templates.globals.update(urlencode=urlencode, IDENTITIES=IDENTITIES, ORIENTATIONS=ORIENTATIONS, PERIODS=PERIODS)
 

@@ -238,9 +238,11 @@ class CeleryWorkers:
         command = [str(Path(sys.executable).parent / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
                    "-y", str(DEPLOY / "celery" / "celery.yaml"), "-q", queue, "-n", name,
                    "--", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"]
+        cwd = self.folder / f"cwd-{name}"  # not the project folder: paths must not depend on where it starts
+        cwd.mkdir(exist_ok=True)
         with log.open("wb") as out:
             # Its own session: the `celery` process it spawns is stopped with it, by group id = its PID.
-            proc = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         worker = Worker(name, queue, proc, log)
         self.started.append(worker)

@@ -41,9 +41,6 @@ def write_review_file(archive, cave_id: str) -> list[str]:
 @pytest.fixture
 def scaleout_env(tmp_path, monkeypatch, redis_url, postgres_url) -> dict[str, str]:
     """The variables every machine of a Celery deployment shares, set here and for the workers."""
-    from dhf_assets.lib.settings import apply_defaults
-
-    apply_defaults()  # what importing the definitions does; set first so that teardown restores it
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copyfile(DEPLOY / "celery" / "dagster.yaml", home / "dagster.yaml")
@@ -125,8 +122,12 @@ def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, cel
     expected = two_cave_archive(archive)
     face_ids = write_review_file(archive, CAVE)
     started = time.monotonic()
-    workers = [celery_workers.start("dhf-cpu", "dagster", scaleout_env, concurrency=2),
-               celery_workers.start("dhf-gpu", "gpu", scaleout_env, concurrency=1)]
+    # A worker machine names the project folder and paths relative to it, and starts in another folder.
+    project = archive.parent
+    worker_env = {**scaleout_env, "DHF_PROJECT_DIR": str(project), **{
+        name: str(Path(scaleout_env[name]).relative_to(project)) for name in ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH")}}
+    workers = [celery_workers.start("dhf-cpu", "dagster", worker_env, concurrency=2),
+               celery_workers.start("dhf-gpu", "gpu", worker_env, concurrency=1)]
 
     with dg.DagsterInstance.from_config(scaleout_env["DAGSTER_HOME"]) as instance:
         assert isinstance(instance.run_storage, PostgresRunStorage)

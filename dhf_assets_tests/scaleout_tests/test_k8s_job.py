@@ -16,9 +16,6 @@ IMAGE = "registry.example.org/dhf:0.1.0"
 def definitions():
     require_packages()
     from dhf_assets.definitions import defs
-    from dhf_assets.lib.settings import apply_defaults
-
-    apply_defaults()  # execution plans resolve the store's EnvVars
     return defs()
 
 

@@ -6,7 +6,7 @@ import importlib
 
 import dagster as dg
 
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 CAVE_JOB_ENV = "DHF_CAVE_JOB"
 AUTOMATION_ENV = "DHF_AUTOMATION_DEFAULT"
@@ -25,7 +25,7 @@ class AutomationSettingError(ValueError):
 
 def automation_cave_job() -> dg.UnresolvedAssetJobDefinition:
     """The job named by DHF_CAVE_JOB (default cave_job); refused at load when unknown or not installed."""
-    name = setting(CAVE_JOB_ENV)
+    name = current_settings().cave_job
     if name not in CAVE_JOBS:
         raise AutomationSettingError(f"{CAVE_JOB_ENV}={name!r} is not a cave job; use one of {', '.join(CAVE_JOBS)}")
     module_name, packages = CAVE_JOBS[name]
@@ -41,7 +41,7 @@ def automation_cave_job() -> dg.UnresolvedAssetJobDefinition:
 
 
 def _status() -> str:
-    value = setting(AUTOMATION_ENV).lower()
+    value = current_settings().automation_default.lower()
     if value not in ("running", "stopped"):
         raise AutomationSettingError(f"{AUTOMATION_ENV}={value!r}: use 'running' or 'stopped'")
     return value

@@ -12,12 +12,12 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.scoring import CANDIDATE_COLUMNS, DETECTION_COLUMNS, Crop, score_crops
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
 class CandidateConfig(dg.Config):
-    threshold: float = Field(default=float(setting("DHF_CANDIDATE_THRESHOLD")), ge=0, le=1)
-    rule: Literal["any", "all"] = setting("DHF_CANDIDATE_RULE")  # type: ignore[assignment]
+    threshold: float = Field(default=current_settings().candidate_threshold, ge=0, le=1)
+    rule: Literal["any", "all"] = current_settings().candidate_rule  # type: ignore[assignment]
 
 
 @dg.asset(

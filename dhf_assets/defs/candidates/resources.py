@@ -7,17 +7,26 @@ import dagster as dg
 from dhf_assets.lib.detect.registry import DetectorSetup, load_detectors, parse_detector_names
 from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.scoring import CROP_SEARCH_VERSION
-from dhf_assets.lib.settings import path_or_empty, setting
+from dhf_assets.lib.settings import Settings, current_settings
+
+
+DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings
 
 
 class DetectorsResource(dg.ConfigurableResource):
     """Which detectors score crops (MTCNN, RetinaFace), their weights, device and batch size."""
 
-    detectors: str = setting("DHF_DETECTORS")
-    retinaface_backbone: str = setting("DHF_RETINAFACE_BACKBONE")
-    retinaface_weights: str = path_or_empty("DHF_RETINAFACE_WEIGHTS")
-    device: str = setting("DHF_DEVICE")
-    batch_size: int = int(setting("DHF_DETECT_BATCH"))
+    detectors: str = DEFAULT.detectors
+    retinaface_backbone: str = DEFAULT.retinaface_backbone
+    retinaface_weights: str = DEFAULT.retinaface_weights
+    device: str = DEFAULT.device
+    batch_size: int = DEFAULT.detect_batch
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "DetectorsResource":
+        return cls(detectors=settings.detectors, retinaface_backbone=settings.retinaface_backbone,
+                   retinaface_weights=settings.retinaface_weights, device=settings.device,
+                   batch_size=settings.detect_batch)
 
     def setup(self) -> DetectorSetup:
         """The detectors, built once per process and configuration."""
@@ -30,10 +39,11 @@ def candidates_code_version() -> str:
 
     Changing any of them in the environment makes `face_candidates` stale in the UI.
     """
-    weights = path_or_empty("DHF_RETINAFACE_WEIGHTS")
+    settings = current_settings()
+    weights = settings.retinaface_weights
     weights_id = "none"
     if weights and Path(weights).is_file():
         weights_id = file_sha256(Path(weights))[:12]
-    parts = ["candidates-v1", CROP_SEARCH_VERSION, setting("DHF_DETECTORS"), setting("DHF_RETINAFACE_BACKBONE"),
-             weights_id, setting("DHF_CANDIDATE_THRESHOLD"), setting("DHF_CANDIDATE_RULE")]
+    parts = ["candidates-v1", CROP_SEARCH_VERSION, settings.detectors, settings.retinaface_backbone,
+             weights_id, settings.value("DHF_CANDIDATE_THRESHOLD"), settings.candidate_rule]
     return "|".join(parts)

@@ -5,7 +5,7 @@ import dagster as dg
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.near_duplicates import HASH_COLUMNS, NEAR_DUPLICATE_COLUMNS, group_near_duplicates, perceptual_hash
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
 @dg.asset(deps=["faces"], group_name="duplicates", kinds={"duckdb"})
@@ -20,7 +20,7 @@ def near_duplicates(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Ma
             unreadable.append(face_id)
         else:
             hashes.append((face_id, cave_id, sha, digest))
-    max_distance = int(setting("DHF_NEAR_DUPLICATE_DISTANCE"))
+    max_distance = current_settings().near_duplicate_distance
     rows = group_near_duplicates([(f, c, h) for f, c, _, h in hashes], max_distance)
     store.replace([TableWrite("crop_phashes", HASH_COLUMNS, hashes), TableWrite("near_duplicates", NEAR_DUPLICATE_COLUMNS, rows)])
     if unreadable:

@@ -10,7 +10,7 @@ from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
 from dhf_assets.lib.reuse import FACE_INPUT_COLUMNS, face_inputs, input_rows, plan_reuse
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
 QUALITY_VERSION = "quality-v1"
@@ -24,7 +24,7 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
     images = store.query(
         """select u.face_id, f.crop_path, u.image_path, u.content_box, u.sha256, f.sha256
            from upscaled_faces u join faces f using (face_id) where u.cave_id = ? order by u.face_id""", [cave_id])
-    lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), setting("DHF_DEVICE"))
+    lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), current_settings().device)
     config = (QUALITY_VERSION, "lpips" if lpips else "no-lpips")
     fingerprint = upstream_fingerprint(store, "face_quality", cave_id, *config)
     if unchanged(context, store, "face_quality", fingerprint):

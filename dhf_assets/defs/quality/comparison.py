@@ -15,7 +15,7 @@ from dhf_assets.defs.upscale.assets import GPU_OP_TAGS, GPU_POOL
 from dhf_assets.defs.upscale.resources import UpscalerResource, model_sha256
 from dhf_assets.lib.backend_comparison import COMPARE_COLUMNS, Face, Stored, backends_to_compare, compare_backend, sample_faces
 from dhf_assets.lib.quality_stage import lpips_or_reason
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.upscale import WeightsMissingError
 
 COMPARE_VERSION = "compare-v1"
@@ -23,8 +23,9 @@ COMPARE_VERSION = "compare-v1"
 
 def compare_code_version() -> str:
     """Which backends, how many faces, and the realesrgan model's content."""
-    return "|".join((COMPARE_VERSION, QUALITY_VERSION, setting("DHF_COMPARE_BACKENDS"), setting("DHF_COMPARE_SAMPLE"),
-                     model_sha256(UpscalerResource().sr_model)))
+    settings = current_settings()
+    return "|".join((COMPARE_VERSION, QUALITY_VERSION, settings.compare_backends, settings.compare_sample,
+                     model_sha256(settings.sr_model)))
 
 
 @dg.asset(partitions_def=caves_partitions, deps=["face_quality"], group_name="quality", kinds={"pytorch", "duckdb"},
@@ -32,11 +33,11 @@ def compare_code_version() -> str:
 def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the Table 3 indicators of the cave's 3k faces (or a sample) under each compared backend."""
     cave_id = context.partition_key
-    backends, left_out = backends_to_compare(setting("DHF_COMPARE_BACKENDS"), upscaler.backend, upscaler.sr_model, upscaler.sd_path)
+    backends, left_out = backends_to_compare(current_settings().compare_backends, upscaler.backend, upscaler.sr_model, upscaler.sd_path)
     faces = sample_faces([Face(face_id, store.output / path) for face_id, path in store.query(
         "select f.face_id, f.crop_path from subset_3k s join faces f using (face_id) where s.cave_id = ?", [cave_id])],
-        setting("DHF_COMPARE_SAMPLE"))
-    lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), setting("DHF_DEVICE"))
+        current_settings().compare_sample)
+    lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), current_settings().device)
     fingerprint = upstream_fingerprint(store, "backend_quality", cave_id, compare_code_version(), ",".join(backends),
                                        upscaler.model_dump_json(exclude={"device", "batch_size"}),
                                        "lpips" if lpips else "no-lpips", ",".join(f.face_id for f in faces))

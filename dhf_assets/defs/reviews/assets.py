@@ -11,12 +11,12 @@ from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
 from dhf_assets.lib.review_queue import QUEUE_COLUMNS, UNDECIDED_SQL, queue_rows
 from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, LABEL_COLUMNS, REVIEW_COLUMNS, review_state
-from dhf_assets.lib.settings import setting
+from dhf_assets.lib.settings import current_settings
 
 
 class ReviewConfig(dg.Config):
     auto_accept: str = Field(
-        default=setting("DHF_AUTO_ACCEPT"),
+        default=current_settings().auto_accept,
         description='"off", or a minimum best score: undecided candidates at or above it join 3k as reviewer "auto"',
     )
 
@@ -70,7 +70,7 @@ def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
     rows = queue_rows(store.query(UNDECIDED_SQL, [cave_id, False]))
     store.replace([TableWrite("review_queue", QUEUE_COLUMNS, rows, {"cave_id": cave_id})])
     decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where cave_id = ?", [cave_id])[0]
-    workbench = f"{setting('DHF_REVIEW_URL').rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
+    workbench = f"{current_settings().review_url.rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows), "queued": len(rows), "decided": decided[0], "accepted": decided[1],
         "workbench": dg.MetadataValue.url(workbench),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dhf_assets.lib.settings import path_or_empty, setting
+from dhf_assets.lib.settings import Settings, current_settings
 from dhf_assets.lib.upscale import Upscaler, make_upscaler, model_file_sha256
 
 RESULT_SETTINGS = ("DHF_UPSCALER", "DHF_SD_UPSCALER_PATH", "DHF_SD_STEPS", "DHF_SD_GUIDANCE",
@@ -18,21 +18,32 @@ def model_sha256(path: str) -> str:
     return model_file_sha256(Path(path)) if path and Path(path).is_file() else "missing"
 
 
+DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings
+
+
 class UpscalerResource(dg.ConfigurableResource):
     """The ×4 super-resolution backend (sd_x4, realesrgan or lanczos) and its parameters; never substituted silently."""
 
-    backend: str = setting("DHF_UPSCALER")
-    sd_path: str = path_or_empty("DHF_SD_UPSCALER_PATH")
-    sr_model: str = path_or_empty("DHF_SR_MODEL")  # realesrgan: a x4 model file spandrel loads
-    sr_tile: int = int(setting("DHF_SR_TILE"))
-    sr_tile_overlap: int = int(setting("DHF_SR_TILE_OVERLAP"))
-    device: str = setting("DHF_UPSCALE_DEVICE")  # "auto": CUDA when available, else CPU
-    steps: int = int(setting("DHF_SD_STEPS"))
-    guidance: float = float(setting("DHF_SD_GUIDANCE"))
-    noise_level: int = int(setting("DHF_SD_NOISE_LEVEL"))
-    seed: int = int(setting("DHF_SD_SEED"))
-    prompt: str = setting("DHF_SD_PROMPT")
-    batch_size: int = int(setting("DHF_UPSCALE_BATCH"))
+    backend: str = DEFAULT.upscaler
+    sd_path: str = DEFAULT.sd_upscaler_path
+    sr_model: str = DEFAULT.sr_model  # realesrgan: a x4 model file spandrel loads
+    sr_tile: int = DEFAULT.sr_tile
+    sr_tile_overlap: int = DEFAULT.sr_tile_overlap
+    device: str = DEFAULT.upscale_device  # "auto": CUDA when available, else CPU
+    steps: int = DEFAULT.sd_steps
+    guidance: float = DEFAULT.sd_guidance
+    noise_level: int = DEFAULT.sd_noise_level
+    seed: int = DEFAULT.sd_seed
+    prompt: str = DEFAULT.sd_prompt
+    batch_size: int = DEFAULT.upscale_batch
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "UpscalerResource":
+        return cls(backend=settings.upscaler, sd_path=settings.sd_upscaler_path, sr_model=settings.sr_model,
+                   sr_tile=settings.sr_tile, sr_tile_overlap=settings.sr_tile_overlap,
+                   device=settings.upscale_device, steps=settings.sd_steps, guidance=settings.sd_guidance,
+                   noise_level=settings.sd_noise_level, seed=settings.sd_seed, prompt=settings.sd_prompt,
+                   batch_size=settings.upscale_batch)
 
     def upscaler(self, backend: str | None = None) -> Upscaler:
         """The backend (this one's, or `backend`), its model loaded once per process and configuration."""
@@ -64,7 +75,8 @@ def upscale_code_version() -> str:
 
     For realesrgan the model file's sha256 is part of it, so a new model file marks the asset stale.
     """
-    version = "upscale-v1|" + "|".join(setting(name) for name in RESULT_SETTINGS)
-    if setting("DHF_UPSCALER") == "realesrgan":
-        version += "|sr=" + model_sha256(path_or_empty("DHF_SR_MODEL")) + "|" + "|".join(setting(n) for n in SR_SETTINGS)
+    settings = current_settings()
+    version = "upscale-v1|" + "|".join(settings.value(name) for name in RESULT_SETTINGS)
+    if settings.upscaler == "realesrgan":
+        version += "|sr=" + model_sha256(settings.sr_model) + "|" + "|".join(settings.value(n) for n in SR_SETTINGS)
     return version
