@@ -73,6 +73,18 @@ DEFAULTS: dict[str, str] = {
     # GPU, short enough that a slot held by a stuck run cannot stall builds silently for a day.
     "DHF_POOL_WAIT_LOG_S": "30",
     "DHF_POOL_WAIT_TIMEOUT_S": "7200",
+    # Torch intra-op threads while a stage scores or measures crops (`dhf build --jobs N` sets it per process).
+    "DHF_TORCH_THREADS": "1",
+    # symmetry_pairs: the paper's pairing tolerance in pixels.
+    "DHF_SYMMETRY_TOLERANCE_PX": "200",
+    # The dataset card: licence id ("" = the card's default note) and citation ("" = the paper).
+    "DHF_LICENSE": "",
+    "DHF_CITATION": "",
+    # dataset_release: the release version ("" = derived from the content and the date).
+    "DHF_RELEASE_VERSION": "",
+    # cave_job_celery: the broker ("" = redis://127.0.0.1:6379/0) and the result backend ("" = the broker).
+    "DHF_CELERY_BROKER": "",
+    "DHF_CELERY_BACKEND": "",
 }
 
 
@@ -147,6 +159,13 @@ class Settings:
     near_duplicate_distance: int
     pool_wait_log_s: float
     pool_wait_timeout_s: float
+    torch_threads: int
+    symmetry_tolerance_px: float
+    license: str
+    citation: str
+    release_version: str
+    celery_broker: str
+    celery_backend: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

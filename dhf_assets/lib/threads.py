@@ -10,18 +10,17 @@ comes from caves built at once instead (`dhf build --jobs N`, which gives each p
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 
-DEFAULT_TORCH_THREADS = 1
+from dhf_assets.lib.settings import current_settings
 
 
 def torch_threads() -> int:
     """The configured torch thread count (at least 1); a clear error for a bad value."""
-    text = os.environ.get("DHF_TORCH_THREADS", "").strip() or str(DEFAULT_TORCH_THREADS)
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"DHF_TORCH_THREADS must be a whole number of at least 1, got {text!r}")
-    return int(text)
+    threads = current_settings().torch_threads  # a SettingError (a ValueError) names a non-number
+    if threads < 1:
+        raise ValueError(f"DHF_TORCH_THREADS must be a whole number of at least 1, got {threads!r}")
+    return threads
 
 
 @contextlib.contextmanager

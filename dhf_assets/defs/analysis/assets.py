@@ -1,6 +1,5 @@
 """Analysis: the mirror symmetry of each mural's faces (paper, section 4.1)."""
 
-import os
 from itertools import groupby
 
 import dagster as dg
@@ -8,7 +7,8 @@ import dagster as dg
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.symmetry import DEFAULT_TOLERANCE_PX, FaceBox, mural_symmetry
+from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
 
 TOLERANCE_VARIABLE = "DHF_SYMMETRY_TOLERANCE_PX"
 SYMMETRY_COLUMNS = ("cave_id", "mural_id", "axis_x", "left_face_id", "right_face_id", "h_err", "v_err", "area_err")
@@ -16,13 +16,9 @@ SYMMETRY_COLUMNS = ("cave_id", "mural_id", "axis_x", "left_face_id", "right_face
 
 def symmetry_tolerance_px() -> float:
     """The pairing tolerance in pixels from DHF_SYMMETRY_TOLERANCE_PX (the paper's 200 by default)."""
-    raw = os.environ.get(TOLERANCE_VARIABLE, "").strip() or str(DEFAULT_TOLERANCE_PX)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{TOLERANCE_VARIABLE}={raw!r} is not a number of pixels") from None
+    value = current_settings().symmetry_tolerance_px  # a SettingError (a ValueError) names a non-number
     if not value >= 0:
-        raise ValueError(f"{TOLERANCE_VARIABLE}={raw!r} must be a non-negative number of pixels")
+        raise ValueError(f"{TOLERANCE_VARIABLE}={value!r} must be a non-negative number of pixels")
     return value
 
 

@@ -4,7 +4,6 @@ Only caves whose per-cave checks passed on their latest materialization are expo
 cave is named with its reason in the metadata (and in the release's dataset card).
 """
 
-import os
 
 import dagster as dg
 
@@ -16,6 +15,7 @@ from dhf_assets.lib.exports.folders import staged_folder, write_text
 from dhf_assets.lib.exports.imagefolder import write_imagefolder
 from dhf_assets.lib.exports.paper_layout import write_paper_layout
 from dhf_assets.lib.exports.release import build_release
+from dhf_assets.lib.settings import current_settings
 
 MARTS = ["subset_sizes", "attribute_distribution", "crop_resolution", "upscale_tiers", "quality_summary"]
 
@@ -99,7 +99,7 @@ def export_coco(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materi
 def dataset_release(context: dg.AssetExecutionContext, config: ReleaseConfig, store: DhfStore) -> dg.MaterializeResult:
     """A versioned release folder: the three subsets, COCO, the imagefolder, a dataset card and a sha256 manifest."""
     caves, left_out = export_scope(context, store)
-    version = config.version or os.environ.get("DHF_RELEASE_VERSION", "").strip() or None
+    version = config.version or current_settings().release_version or None
     summary = build_release(store.database, store.archive, store.output, store.output / "exports" / "releases",
                             caves, left_out, version, (config.train, config.validation, config.test))
     card = (summary.folder / "README.md").read_text(encoding="utf-8")

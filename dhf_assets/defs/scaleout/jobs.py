@@ -5,11 +5,11 @@ contacts Redis or Kubernetes while definitions load: the Celery executor reaches
 starts, the Kubernetes executor loads its cluster config when a run starts.
 """
 
-import os
 
 import dagster as dg
 
 from dhf_assets.defs.jobs import per_cave_job
+from dhf_assets.lib.settings import current_settings
 
 # The scale-out packages are optional: without them these jobs do not exist, and DHF_CAVE_JOB naming
 # one of them is refused at load with this reason (defs/automation/choices.py).
@@ -37,8 +37,9 @@ if SCALEOUT_IMPORT_ERROR is None:
     def dhf_celery_executor(config: dict) -> dict:
         """Celery with a Redis broker; read when a run starts, so the UI, workers and tests agree on the URL."""
         # Read at run start, not import: the same definitions serve every machine and every test.
-        broker = config.get("broker") or os.environ.get(BROKER_ENV, "").strip() or DEFAULT_BROKER
-        backend = config.get("backend") or os.environ.get(BACKEND_ENV, "").strip() or broker
+        settings = current_settings()
+        broker = config.get("broker") or settings.celery_broker or DEFAULT_BROKER
+        backend = config.get("backend") or settings.celery_backend or broker
         return {"broker": broker, "backend": backend}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -11,6 +10,7 @@ import duckdb
 
 from .. import db
 from dhf_assets.lib.markdown import markdown_table
+from dhf_assets.lib.settings import current_settings
 from ..vocabulary import VOCABULARY
 
 DEFAULT_LICENSE = "other"
@@ -46,8 +46,8 @@ class CardInputs:
 
 def licence_from_env() -> tuple[str, str, str]:
     """(licence id, licence note, citation) from DHF_LICENSE / DHF_CITATION, with defaults."""
-    licence = os.environ.get("DHF_LICENSE", "").strip()
-    citation = os.environ.get("DHF_CITATION", "").strip() or DEFAULT_CITATION
+    settings = current_settings()
+    licence, citation = settings.license, settings.citation or DEFAULT_CITATION
     if not licence:
         return DEFAULT_LICENSE, DEFAULT_LICENSE_NOTE, citation
     return licence, f"Released under {licence}.", citation

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
 from PIL import Image
 
+from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.torch_compat import ensure_torchvision
 from dhf_assets.lib.upscale.backends import WeightsMissingError, derive_seed
 
@@ -45,7 +45,7 @@ def resolve_weights(source: str | Path | None = None, cache_dir: str | Path | No
     `source` defaults to $DHF_SD_UPSCALER_PATH, then to the hub id. A cached repo's model_id carries
     the snapshot's commit, so the weights that made an image can be told apart.
     """
-    source = str(source or os.environ.get(PATH_ENV, "").strip() or REPO_ID)
+    source = str(source or current_settings().sd_upscaler_path or REPO_ID)
     folder = Path(source).expanduser()
     if folder.is_dir():
         resolved = folder.resolve()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -20,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from dhf_assets.lib.files import file_sha256
+from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.torch_compat import ensure_torchvision
 from dhf_assets.lib.upscale.backends import NO_SAMPLING
 from dhf_assets.lib.upscale.backends import WeightsMissingError
@@ -44,7 +44,7 @@ def _missing(where: str, why: str) -> WeightsMissingError:
 
 def resolve_model_file(source: str | Path | None = None) -> Path:
     """The model file named by `source` or $DHF_SR_MODEL, or a WeightsMissingError saying what to put where."""
-    value = str(source or os.environ.get(MODEL_ENV, "").strip())
+    value = str(source or current_settings().sr_model)
     if not value:
         raise _missing(f"${MODEL_ENV}", "the setting is empty")
     path = Path(value).expanduser().resolve()
