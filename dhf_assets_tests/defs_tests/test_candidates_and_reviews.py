@@ -60,7 +60,8 @@ def test_a_face_box_is_a_candidate_and_background_is_dropped_with_its_reason(pho
     assert detections[1][1].startswith("mobilenet0.25:")
     assert rows(photo_cave, "select face_id, rank from review_queue") == [(face, 1)]
     # `dhf review export` lists the asset's queue (one query), or with --include-dropped the dropped crops after it.
-    exported = [[i.face_id for i in queue_items(photo_cave.database, photo_cave.output, "C1", dropped)] for dropped in (False, True)]
+    exported = [[i.face_id for i in queue_items(photo_cave.database, photo_cave.output, "C1", dropped)]
+                for dropped in (False, True)]
     assert exported == [[face], [face, wall]]
     queue = result.asset_materializations_for_node("review_queue")[0].metadata
     assert queue["queued"].value == 1 and queue["decided"].value == 0

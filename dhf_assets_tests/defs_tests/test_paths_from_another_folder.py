@@ -43,7 +43,7 @@ def test_a_run_the_daemon_launches_from_another_folder_uses_the_project_paths(tm
         folder.mkdir(parents=True)
     shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     write_caves(project / "data" / "sample_archive", [("A1", "MC", "FD", "IDRS"), ("B2", "YC", "HT", "DS")])
-    # No DHF_* path is set: only the defaults, relative to the project folder. DAGSTER_HOME must be absolute for Dagster.
+    # No DHF_* path is set: only the defaults, relative to the project folder (Dagster needs DAGSTER_HOME absolute).
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DHF_", "DAGSTER_"))}
     env.update(DHF_PROJECT_DIR=str(project), DAGSTER_HOME=str(home), DHF_AUTOMATION_DEFAULT="stopped",
                PYTHONPATH=str(REPO_ROOT))

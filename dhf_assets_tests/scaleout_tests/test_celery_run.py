@@ -124,8 +124,9 @@ def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, cel
     started = time.monotonic()
     # A worker machine names the project folder and paths relative to it, and starts in another folder.
     project = archive.parent
-    worker_env = {**scaleout_env, "DHF_PROJECT_DIR": str(project), **{
-        name: str(Path(scaleout_env[name]).relative_to(project)) for name in ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH")}}
+    relative = {name: str(Path(scaleout_env[name]).relative_to(project))
+                for name in ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH")}
+    worker_env = {**scaleout_env, "DHF_PROJECT_DIR": str(project), **relative}
     workers = [celery_workers.start("dhf-cpu", "dagster", worker_env, concurrency=2),
                celery_workers.start("dhf-gpu", "gpu", worker_env, concurrency=1)]
 

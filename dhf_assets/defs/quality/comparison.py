@@ -33,7 +33,8 @@ def compare_code_version() -> str:
 def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the Table 3 indicators of the cave's 3k faces (or a sample) under each compared backend."""
     cave_id = context.partition_key
-    backends, left_out = backends_to_compare(current_settings().compare_backends, upscaler.backend, upscaler.sr_model, upscaler.sd_path)
+    backends, left_out = backends_to_compare(current_settings().compare_backends, upscaler.backend, upscaler.sr_model,
+                                             upscaler.sd_path)
     faces = sample_faces([Face(face_id, store.output / path) for face_id, path in store.query(
         "select f.face_id, f.crop_path from subset_3k s join faces f using (face_id) where s.cave_id = ?", [cave_id])],
         current_settings().compare_sample)
