@@ -10,16 +10,7 @@ import dagster as dg
 import pytest
 
 from dhf_assets.lib import db
-from dhf_assets.lib.sql_models import (
-    discover_models,
-    load_schema_tests,
-    order_models,
-    referenced_names,
-    run_models,
-    run_schema_test,
-    with_upstream,
-)
-from dhf_assets.lib.tables import TABLES
+from dhf_assets.lib.sql_models import discover_models, load_schema_tests, order_models, referenced_names, run_schema_test
 from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
 from dhf_assets.lib.vocabulary import vocabulary_rows
 
@@ -108,12 +99,33 @@ def fixture_db(template_db, tmp_path) -> Path:
     return path
 
 
+def materialize_models(database: Path, names: list[str] | None = None, checks_of: str | None = None) -> dg.ExecuteInProcessResult:
+    """Through Dagster: build the SQL models (all, or the named ones and the models they read), or run one model's checks."""
+    from dhf_assets.defs.resources import DhfStore
+    from dhf_assets.defs.sql_models import sql_model_definitions
+
+    assets, checks = sql_model_definitions()
+    store = DhfStore(archive_dir=str(database.parent), output_dir=str(database.parent), duckdb_path=str(database))
+    selection = (dg.AssetSelection.checks_for_assets(checks_of) if checks_of
+                 else dg.AssetSelection.all(include_sources=False).without_checks() if names is None
+                 else dg.AssetSelection.assets(*names).upstream().without_checks())
+    return dg.materialize([*assets, *checks], selection=selection, resources={"store": store},
+                          instance=dg.DagsterInstance.ephemeral(), raise_on_error=checks_of is None)
+
+
 @pytest.fixture(scope="module")
-def built_db(template_db, tmp_path_factory) -> Path:
+def built(template_db, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     path = tmp_path_factory.mktemp("sql_built") / "dhf.duckdb"
     shutil.copy(template_db, path)
-    run_models(path)
-    return path
+    result = materialize_models(path)
+    counts = {m.name: result.asset_materializations_for_node(m.name)[0].metadata["dagster/row_count"].value
+              for m in discover_models()}
+    return path, counts
+
+
+@pytest.fixture(scope="module")
+def built_db(built) -> Path:
+    return built[0]
 
 
 def rows(path: Path, sql: str) -> list[tuple]:
@@ -133,6 +145,10 @@ def rows(path: Path, sql: str) -> list[tuple]:
     ("select a is distinct from murals from faces", {"faces"}),
     ("select * from read_csv('x.csv')", set()),
     ('select * from "Faces"', {"faces"}),
+    ("with recursive t(n) as (select 1 union all select n + 1 from t where n < 3) select * from t, faces", {"faces"}),
+    ("select (select count(*) from murals m where m.cave_id = c.cave_id) from caves c", {"murals", "caves"}),
+    ("select * from faces join murals using (cave_id, mural_id), range(3) r, unnest([1, 2]) u", {"faces", "murals"}),
+    ("select * from stg_a union all select * from stg_b", {"stg_a", "stg_b"}),
 ])
 def test_referenced_names(sql, expected):
     assert referenced_names(sql) == expected
@@ -154,7 +170,33 @@ def test_order_puts_staging_before_marts_and_every_model_after_its_dependencies(
     position = {m.name: i for i, m in enumerate(models)}
     assert all(position[dep] < position[m.name] for m in models for dep in m.depends_on)
     assert [m.name for m in order_models(reversed(models))] == [m.name for m in models]
-    assert [m.name for m in with_upstream(models, ["mural_symmetry"])] == ["stg_faces", "stg_symmetry_pairs", "mural_symmetry"]
+
+
+# What the hand-written parser on DuckDB's tokenizer read from every model before sqlglot replaced it.
+STAGING_TABLES = {"stg_archive_inputs": ("archive_inputs",), "stg_backend_quality": ("backend_quality",),
+                  "stg_cave_builds": ("cave_builds",), "stg_caves": ("caves",), "stg_face_candidates": ("face_candidates",),
+                  "stg_face_quality": ("face_quality",), "stg_face_reviews": ("face_reviews",),
+                  "stg_faces": ("face_labels", "faces"), "stg_murals": ("murals",), "stg_quarantine": ("quarantine",),
+                  "stg_subset_3k": ("subset_3k",), "stg_subset_500": ("subset_500",),
+                  "stg_symmetry_pairs": ("symmetry_pairs",), "stg_upscaled_faces": ("upscaled_faces",),
+                  "stg_vocabulary": ("vocabulary",)}
+MART_MODELS = {
+    "attribute_distribution": ("stg_caves", "stg_faces", "stg_murals", "stg_subset_3k", "stg_subset_500", "stg_vocabulary"),
+    "cave_status": ("stg_archive_inputs", "stg_cave_builds", "stg_caves", "stg_face_candidates", "stg_faces", "stg_murals",
+                    "stg_quarantine", "stg_subset_3k", "stg_subset_500"),
+    "crop_resolution": ("stg_faces", "stg_subset_3k"), "mural_symmetry": ("stg_faces", "stg_symmetry_pairs"),
+    "quality_by_backend": ("stg_backend_quality",), "quality_summary": ("stg_face_quality",),
+    "subset_sizes": ("stg_caves", "stg_faces", "stg_subset_3k", "stg_subset_500"),
+    "upscale_tiers": ("stg_faces", "stg_subset_3k", "stg_upscaled_faces"),
+}
+
+
+def test_every_model_reads_what_the_former_parser_found():
+    models = {m.name: m for m in discover_models()}
+    assert {n: m.reads_tables for n, m in models.items() if m.layer == "staging"} == STAGING_TABLES
+    assert {n: m.depends_on for n, m in models.items() if m.layer == "marts"} == MART_MODELS
+    assert all(m.depends_on == () for m in models.values() if m.layer == "staging")
+    assert all(m.reads_tables == () for m in models.values() if m.layer == "marts")
 
 
 def write_models(root: Path, files: dict[str, str]) -> Path:
@@ -201,11 +243,10 @@ models:
 # ---------------------------------------------------------------- models on the fixture
 
 
-def test_every_model_builds_on_the_fixture(fixture_db):
-    counts = run_models(fixture_db)
-    assert list(counts) == [m.name for m in discover_models()]
+def test_every_model_builds_on_the_fixture(built):
+    path, counts = built
+    assert set(counts) == {m.name for m in discover_models()}
     assert counts["stg_faces"] == len(FACES) and counts["cave_status"] == len(CAVES)
-    assert counts == run_models(fixture_db)  # rebuilding replaces, never appends
 
 
 def test_mural_symmetry_matches_the_hand_computed_case(built_db):
@@ -246,7 +287,7 @@ def test_attribute_distribution(built_db):
 def test_unlabelled_identity_has_a_name(fixture_db):
     with db.write_connection(fixture_db) as con:
         con.execute("insert into subset_3k values ('ff', 'C1', 'ana')")
-    run_models(fixture_db, with_upstream(discover_models(), ["attribute_distribution"]))
+    assert materialize_models(fixture_db, ["attribute_distribution"]).success
     assert rows(fixture_db, "select code, name, faces from attribute_distribution "
                             "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'") == [(None, "unlabelled", 1)]
 
@@ -306,10 +347,15 @@ def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_
         for statement in sql.split("; "):
             con.execute(statement, list(params) if "?" in statement else [])
     test = next(t for t in load_schema_tests() if t.name == failing_test)
-    run_models(fixture_db, with_upstream(discover_models(), [test.model, *(set(test.reads) - set(TABLES))]))
-    outcome = run_schema_test(fixture_db, test)
-    assert not outcome.passed and outcome.failures >= 1
-    assert offending_value in {value for row in outcome.offending for value in row.values()}
+    # The model's check step runs all of its tests: build the model and what each of them reads first.
+    reads = {r for t in load_schema_tests() if t.model == test.model for r in t.reads} & {m.name for m in discover_models()}
+    materialize_models(fixture_db, [test.model, *reads])
+    result = materialize_models(fixture_db, checks_of=test.model)
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failing_test in failed
+    offending = failed[failing_test].metadata["offending"].value
+    assert failed[failing_test].metadata["offending_count"].value >= 1
+    assert offending_value in {value for row in offending for value in row.values()}
 
 
 # ---------------------------------------------------------------- Dagster
