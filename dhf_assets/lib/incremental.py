@@ -29,7 +29,9 @@ Query = Callable[[str, Sequence[Any]], list[tuple]]
 FINGERPRINT_COLUMNS = ("cave_id", "asset", "fingerprint", "built_at")
 FACE_INPUT_COLUMNS = ("cave_id", "asset", "face_id", "inputs")
 CAVE_INPUTS = "cave_inputs"  # the archive inputs hash a cave's build started from, recorded beside the fingerprints
+ALL_CAVES = "*"  # the scope of a global asset: its reads and rows span every cave
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_IN_SCOPE = "(cave_id = ? or ? = '*')"  # one cave's rows, or every cave's for ALL_CAVES; the scope bound twice
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,14 @@ class Reads:
 
     @property
     def sql(self) -> str:
-        """One hash of the rows, or '-' for none; parameters: the cave id (twice with `within`)."""
+        """One hash of the rows, or '-' for none; parameters: `params(cave_id)`."""
         values = ", ".join(f"coalesce(cast({c} as varchar), '-')" for c in (*self.key, *self.content))
-        within = f" and face_id in (select face_id from {self.within} where cave_id = ?)" if self.within else ""
+        within = f" and face_id in (select face_id from {self.within} where {_IN_SCOPE})" if self.within else ""
         return (f"select coalesce(md5(string_agg(concat_ws(':', {values}), ',' order by {', '.join(self.key)})), '-') "
-                f"from {self.table} where cave_id = ?{within}")
+                f"from {self.table} where {_IN_SCOPE}{within}")
 
     def params(self, cave_id: str) -> list[str]:
-        return [cave_id, cave_id] if self.within else [cave_id]
+        return [cave_id] * (4 if self.within else 2)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ class Step:
         return not self.force and self.previous == self.fingerprint and all(path.exists() for path in outputs)
 
     def row_count(self) -> int:
-        return self.query(f"select count(*) from {self.asset} where cave_id = ?", [self.cave_id])[0][0]
+        return self.query(f"select count(*) from {self.asset} where {_IN_SCOPE}", [self.cave_id] * 2)[0][0]
 
     def plan_faces(self, current: Mapping[str, str], columns: Sequence[str],
                    present: Callable[[tuple], bool] = lambda row: True) -> ReusePlan:
@@ -147,13 +149,14 @@ class Step:
         recorded = dict(self.query("select face_id, inputs from face_stage_inputs where cave_id = ? and asset = ?",
                                    [self.cave_id, self.asset]))
         previous = {row[0]: row for row in self.query(
-            f"select {', '.join(columns)} from {self.asset} where cave_id = ?", [self.cave_id])}
+            f"select {', '.join(columns)} from {self.asset} where {_IN_SCOPE}", [self.cave_id] * 2)}
         return plan_reuse(current, recorded, previous, present, self.force)
 
     def writes(self, columns: Sequence[str], rows: list[tuple], stage: str,
                problems: Sequence[Problem]) -> list[db.TableWrite]:
-        """The asset's rows of the cave, its quarantine rows, its fingerprint (and per-face inputs): one transaction."""
-        cave = {"cave_id": self.cave_id}
+        """The asset's rows of the cave (of all caves for ALL_CAVES), its quarantine rows, its fingerprint (and
+        per-face inputs): one transaction."""
+        cave = {} if self.cave_id == ALL_CAVES else {"cave_id": self.cave_id}
         writes = [db.TableWrite(self.asset, tuple(columns), rows, cave),
                   db.TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(self.cave_id) for p in problems],
                                 {**cave, "stage": stage}),
@@ -166,7 +169,10 @@ class Step:
 
 
 def begin(query: Query, asset: str, cave_id: str, config: Sequence[str], force: bool = False) -> Step:
-    """The asset's fingerprint now (its declared reads, hashed in one query, plus `config`) and the recorded one."""
+    """The asset's fingerprint now (its declared reads, hashed in one query, plus `config`) and the recorded one.
+
+    `cave_id` is the partition of a per-cave asset, or ALL_CAVES for a global one (its reads span every cave).
+    """
     declaration = INCREMENTAL[asset]
     parts = [f"({r.sql})" for r in declaration.reads]
     recorded = "(select max(fingerprint) from asset_fingerprints where cave_id = ? and asset = ?)"

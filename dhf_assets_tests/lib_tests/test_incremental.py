@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dhf_assets.lib import db
-from dhf_assets.lib.incremental import INCREMENTAL, Reads, begin
+from dhf_assets.lib.incremental import ALL_CAVES, INCREMENTAL, Reads, begin
 from dhf_assets.lib.quarantine import Problem
 from dhf_assets.lib.tables import TABLES
 
@@ -80,3 +80,11 @@ def test_recorded_fingerprint_skips_unless_forced_or_an_output_is_missing(databa
     assert db.query(database, "select face_id, inputs from face_stage_inputs")[1] == [("fa", "h-fa")]
     assert db.query(database, "select stage, item from quarantine")[1] == [("upscale", "fb")]
     assert again.plan_faces({"fa": "h-fa"}, ("face_id", "tier")).reused == [("fa", "downsample")]
+
+
+def test_a_global_scope_reads_every_cave(database):
+    before = {scope: begin(query(database), "face_candidates", scope, ()).fingerprint for scope in ("C1", ALL_CAVES)}
+    execute(database, "update faces set sha256 = 'new' where face_id = 'fc'")  # cave C2
+    after = {scope: begin(query(database), "face_candidates", scope, ()).fingerprint for scope in ("C1", ALL_CAVES)}
+    assert after["C1"] == before["C1"] and after[ALL_CAVES] != before[ALL_CAVES]
+    assert begin(query(database), "face_candidates", ALL_CAVES, ()).row_count() == 0  # no candidate rows yet
