@@ -10,7 +10,13 @@ import dagster as dg
 import pytest
 
 from dhf_assets.lib import db
-from dhf_assets.lib.sql_models import discover_models, load_schema_tests, order_models, referenced_names, run_schema_test
+from dhf_assets.lib.sql_models import (
+    discover_models,
+    load_schema_tests,
+    order_models,
+    referenced_names,
+    run_schema_test,
+)
 from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
 from dhf_assets.lib.vocabulary import vocabulary_rows
 
@@ -99,8 +105,9 @@ def fixture_db(template_db, tmp_path) -> Path:
     return path
 
 
-def materialize_models(database: Path, names: list[str] | None = None, checks_of: str | None = None) -> dg.ExecuteInProcessResult:
-    """Through Dagster: build the SQL models (all, or the named ones and the models they read), or run one model's checks."""
+def materialize_models(database: Path, names: list[str] | None = None,
+                       checks_of: str | None = None) -> dg.ExecuteInProcessResult:
+    """Through Dagster: build the SQL models (all, or the named ones and what they read), or one model's checks."""
     from dhf_assets.defs.resources import DhfStore
     from dhf_assets.defs.sql_models import sql_model_definitions
 
@@ -173,16 +180,18 @@ def test_order_puts_staging_before_marts_and_every_model_after_its_dependencies(
 
 # What the hand-written parser on DuckDB's tokenizer read from every model before sqlglot replaced it.
 STAGING_TABLES = {"stg_archive_inputs": ("archive_inputs",), "stg_backend_quality": ("backend_quality",),
-                  "stg_cave_builds": ("cave_builds",), "stg_caves": ("caves",), "stg_face_candidates": ("face_candidates",),
+                  "stg_cave_builds": ("cave_builds",), "stg_caves": ("caves",),
+                  "stg_face_candidates": ("face_candidates",),
                   "stg_face_quality": ("face_quality",), "stg_face_reviews": ("face_reviews",),
                   "stg_faces": ("face_labels", "faces"), "stg_murals": ("murals",), "stg_quarantine": ("quarantine",),
                   "stg_subset_3k": ("subset_3k",), "stg_subset_500": ("subset_500",),
                   "stg_symmetry_pairs": ("symmetry_pairs",), "stg_upscaled_faces": ("upscaled_faces",),
                   "stg_vocabulary": ("vocabulary",)}
 MART_MODELS = {
-    "attribute_distribution": ("stg_caves", "stg_faces", "stg_murals", "stg_subset_3k", "stg_subset_500", "stg_vocabulary"),
-    "cave_status": ("stg_archive_inputs", "stg_cave_builds", "stg_caves", "stg_face_candidates", "stg_faces", "stg_murals",
-                    "stg_quarantine", "stg_subset_3k", "stg_subset_500"),
+    "attribute_distribution": ("stg_caves", "stg_faces", "stg_murals", "stg_subset_3k", "stg_subset_500",
+                               "stg_vocabulary"),
+    "cave_status": ("stg_archive_inputs", "stg_cave_builds", "stg_caves", "stg_face_candidates", "stg_faces",
+                    "stg_murals", "stg_quarantine", "stg_subset_3k", "stg_subset_500"),
     "crop_resolution": ("stg_faces", "stg_subset_3k"), "mural_symmetry": ("stg_faces", "stg_symmetry_pairs"),
     "quality_by_backend": ("stg_backend_quality",), "quality_summary": ("stg_face_quality",),
     "subset_sizes": ("stg_caves", "stg_faces", "stg_subset_3k", "stg_subset_500"),
@@ -344,7 +353,8 @@ def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_
             con.execute(statement, list(params) if "?" in statement else [])
     test = next(t for t in load_schema_tests() if t.name == failing_test)
     # The model's check step runs all of its tests: build the model and what each of them reads first.
-    reads = {r for t in load_schema_tests() if t.model == test.model for r in t.reads} & {m.name for m in discover_models()}
+    models = {m.name for m in discover_models()}
+    reads = {r for t in load_schema_tests() if t.model == test.model for r in t.reads} & models
     materialize_models(fixture_db, [test.model, *reads])
     result = materialize_models(fixture_db, checks_of=test.model)
     failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}

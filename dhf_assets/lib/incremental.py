@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import db
 from .files import remove_stale_files
@@ -62,20 +62,29 @@ class Reads:
 
 @dataclass(frozen=True)
 class Incremental:
-    """One asset (writing the table of its name): what its fingerprint reads, and whether it reuses per face."""
+    """One asset (writing the table of its name): what its fingerprint reads, the column of its table that
+    names its output files (relative to the output folder), and whether it reuses rows per face."""
 
     asset: str
     reads: tuple[Reads, ...]
+    files: str | None = None
     per_face: bool = False
+
+    def __post_init__(self) -> None:
+        for name in (self.asset, *([self.files] if self.files else [])):
+            if not _NAME.match(name):
+                raise ValueError(f"not a table or column name: {name!r}")
 
 
 _FACE = ("face_id",)
 INCREMENTAL: dict[str, Incremental] = {d.asset: d for d in (
     # murals reads the cave's archive files: their inputs hash comes in as configuration.
     Incremental("murals", ()),
-    Incremental("faces", (Reads("murals", ("mural_id",), ("sha256", "voc_sha256", "width", "height")),)),
+    Incremental("faces", (Reads("murals", ("mural_id",), ("sha256", "voc_sha256", "width", "height")),),
+                files="crop_path"),
     Incremental("face_candidates", (Reads("faces", _FACE, ("sha256",)),)),
-    Incremental("upscaled_faces", (Reads("faces", _FACE, ("sha256",), within="subset_3k"),), per_face=True),
+    Incremental("upscaled_faces", (Reads("faces", _FACE, ("sha256",), within="subset_3k"),), files="image_path",
+                per_face=True),
     Incremental("face_quality", (Reads("upscaled_faces", _FACE, ("sha256",)),
                                  Reads("faces", _FACE, ("sha256",), within="upscaled_faces")), per_face=True),
     Incremental("backend_quality", (
@@ -111,7 +120,8 @@ def plan_reuse(current: Mapping[str, str], recorded: Mapping[str, str], previous
 def fingerprint_write(cave_id: str, asset: str, fingerprint: str) -> db.TableWrite:
     """The fingerprint row, recorded in the same transaction as the asset's rows."""
     return db.TableWrite("asset_fingerprints", FINGERPRINT_COLUMNS,
-                         [(cave_id, asset, fingerprint, datetime.now(timezone.utc))], {"cave_id": cave_id, "asset": asset})
+                         [(cave_id, asset, fingerprint, datetime.now(timezone.utc))],
+                         {"cave_id": cave_id, "asset": asset})
 
 
 def recorded_fingerprint(query: Query, cave_id: str, asset: str) -> str | None:
@@ -127,6 +137,8 @@ class Step:
     cave_id: str
     fingerprint: str
     previous: str | None  # the fingerprint recorded at the last build
+    rows: int  # the asset's rows of the cave now
+    files: list[str]  # its output files now (the declared column), relative to the output folder
     query: Query
     force: bool = False
     face_inputs: dict[str, str] = field(default_factory=dict)  # per-face assets: face_id -> its inputs hash
@@ -135,12 +147,11 @@ class Step:
     def asset(self) -> str:
         return self.declaration.asset
 
-    def unchanged(self, outputs: Iterable[Path] = ()) -> bool:
-        """Same fingerprint as the last build and every output file present (never when forced)."""
-        return not self.force and self.previous == self.fingerprint and all(path.exists() for path in outputs)
-
-    def row_count(self) -> int:
-        return self.query(f"select count(*) from {self.asset} where {_IN_SCOPE}", [self.cave_id] * 2)[0][0]
+    def unchanged(self, output: Path | None = None) -> bool:
+        """Same fingerprint as the last build and every declared output file under `output` present (never forced)."""
+        if self.force or self.previous != self.fingerprint:
+            return False
+        return output is None or all((output / path).exists() for path in self.files)
 
     def plan_faces(self, current: Mapping[str, str], columns: Sequence[str],
                    present: Callable[[tuple], bool] = lambda row: True) -> ReusePlan:
@@ -175,11 +186,18 @@ def begin(query: Query, asset: str, cave_id: str, config: Sequence[str], force: 
     """
     declaration = INCREMENTAL[asset]
     parts = [f"({r.sql})" for r in declaration.reads]
-    recorded = "(select max(fingerprint) from asset_fingerprints where cave_id = ? and asset = ?)"
-    params = [p for r in declaration.reads for p in r.params(cave_id)] + [cave_id, asset]
-    rows = query(f"select {', '.join([*parts, recorded])}", params)
-    values = list(rows[0]) if rows else ["-"] * len(parts) + [None]
-    return Step(declaration, cave_id, combine(asset, *values[:-1], *config), values[-1], query, force)
+    files = f"list({declaration.files})" if declaration.files else "[]::varchar[]"
+    now = [  # what is there now: the recorded fingerprint, the rows and their files, in the same query
+        "(select max(fingerprint) from asset_fingerprints where cave_id = ? and asset = ?)",
+        f"(select count(*) from {asset} where {_IN_SCOPE})",
+        f"(select coalesce({files}, []) from {asset} where {_IN_SCOPE})",
+    ]
+    params = [p for r in declaration.reads for p in r.params(cave_id)] + [cave_id, asset] + [cave_id] * 4
+    rows = query(f"select {', '.join([*parts, *now])}", params)
+    values = list(rows[0]) if rows else ["-"] * len(parts) + [None, 0, []]
+    *hashes, previous, count, paths = values
+    return Step(declaration, cave_id, combine(asset, *hashes, *config), previous, int(count), list(paths or []),
+                query, force)
 
 
 # ---------------------------------------------------------------- caves: which need a build

@@ -75,12 +75,13 @@ def image_facts(frame: Any, output: Path) -> Any:
 
 CHECKS = (
     TableCheck(
-        "murals_valid", "murals", "Mural ids unique, periods in the vocabulary and their source known, caves in the catalog.",
+        "murals_valid", "murals",
+        "Mural ids unique, periods in the vocabulary and their source known, caves in the catalog.",
         "mural_id",
         """select m.mural_id, m.period, m.period_source, c.cave_id is not null as cave_known
            from murals m left join caves c using (cave_id) where m.cave_id = ?""",
-        lambda v: [_unique("mural_id"), _in_set("period", v["period"]), _in_set("period_source", ["cave", "murals.csv"]),
-                   _true("cave_known")],
+        lambda v: [_unique("mural_id"), _in_set("period", v["period"]),
+                   _in_set("period_source", ["cave", "murals.csv"]), _true("cave_known")],
     ),
     TableCheck(
         "faces_valid", "faces",

@@ -42,8 +42,8 @@ CHAINS = {
                                    "face_reviews", "face_reviews_face_reviews_valid", "face_labels_face_labels_valid",
                                    "review_queue"],
     "upscale-to-quarantine": ["slot:upscaled_faces", "upscaled_faces_standardized_images_512", "face_quality",
-                              "face_quality_face_quality_valid", "backend_quality", "backend_quality_backend_quality_valid",
-                              "tx:cave_builds", "quarantine"],
+                              "face_quality_face_quality_valid", "backend_quality",
+                              "backend_quality_backend_quality_valid", "tx:cave_builds", "quarantine"],
 }
 
 

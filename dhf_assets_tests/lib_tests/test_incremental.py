@@ -72,10 +72,14 @@ def test_recorded_fingerprint_skips_unless_forced_or_an_output_is_missing(databa
     assert plan.compute == ["fa"] and plan.reused == []
     row = ("fa", "C1", "downsample", 1, 1, "none", [0, 0, 0, 0], [0.0, 0.0, 512.0, 512.0], "none", 0.1,
            "standardized/fa.png", "x")
-    db.replace_rows(database, step.writes(UPSCALED, [row], "upscale", [Problem("upscale", "x.png", "fb", "unreadable")]))
+    problem = Problem("upscale", "x.png", "fb", "unreadable")
+    db.replace_rows(database, step.writes(UPSCALED, [row], "upscale", [problem]))
     again = begin(query(database), "upscaled_faces", "C1", ("v1",))
-    assert again.previous == step.fingerprint and again.unchanged() and again.row_count() == 1
-    assert not again.unchanged([tmp_path / "missing.png"])
+    assert again.previous == step.fingerprint and again.rows == 1 and again.files == ["standardized/fa.png"]
+    assert not again.unchanged(tmp_path)  # its image is missing
+    (tmp_path / "standardized").mkdir()
+    (tmp_path / "standardized" / "fa.png").write_bytes(b"png")
+    assert again.unchanged(tmp_path)
     assert not begin(query(database), "upscaled_faces", "C1", ("v1",), force=True).unchanged()
     assert db.query(database, "select face_id, inputs from face_stage_inputs")[1] == [("fa", "h-fa")]
     assert db.query(database, "select stage, item from quarantine")[1] == [("upscale", "fb")]
@@ -87,4 +91,4 @@ def test_a_global_scope_reads_every_cave(database):
     execute(database, "update faces set sha256 = 'new' where face_id = 'fc'")  # cave C2
     after = {scope: begin(query(database), "face_candidates", scope, ()).fingerprint for scope in ("C1", ALL_CAVES)}
     assert after["C1"] == before["C1"] and after[ALL_CAVES] != before[ALL_CAVES]
-    assert begin(query(database), "face_candidates", ALL_CAVES, ()).row_count() == 0  # no candidate rows yet
+    assert begin(query(database), "face_candidates", ALL_CAVES, ()).rows == 0  # no candidate rows yet

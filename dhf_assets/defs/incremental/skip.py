@@ -21,7 +21,7 @@ def begin(context: dg.AssetExecutionContext, store: DhfStore, asset: str, *confi
 def skipped(step: incremental.Step) -> dg.MaterializeResult:
     """The result of a skipped step: same data version, current row count, and why."""
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": step.row_count(), "skipped": True,
+        metadata={"dagster/row_count": step.rows, "skipped": True,
                   "skip_reason": f"inputs and configuration unchanged (fingerprint {step.fingerprint})"},
         data_version=dg.DataVersion(step.fingerprint),
     )

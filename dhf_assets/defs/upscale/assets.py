@@ -42,8 +42,7 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
     config = (upscale_code_version(), upscaler.model_dump_json(exclude={"device", "batch_size"}),
               upscaler.model_fingerprint())
     step = begin(context, store, "upscaled_faces", *config)
-    outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
-    if step.unchanged(outputs):
+    if step.unchanged(store.output):  # and every image file is there
         return skipped(step)
     # Per-face reuse: only faces whose crop or settings changed (or that are new) are standardized.
     plan = step.plan_faces({face_id: combine(sha, *config) for face_id, _, sha in crops}, UPSCALED_COLUMNS,
