@@ -186,13 +186,14 @@ def begin(query: Query, asset: str, cave_id: str, config: Sequence[str], force: 
     """
     declaration = INCREMENTAL[asset]
     parts = [f"({r.sql})" for r in declaration.reads]
-    files = f"list({declaration.files})" if declaration.files else "[]::varchar[]"
     now = [  # what is there now: the recorded fingerprint, the rows and their files, in the same query
         "(select max(fingerprint) from asset_fingerprints where cave_id = ? and asset = ?)",
         f"(select count(*) from {asset} where {_IN_SCOPE})",
-        f"(select coalesce({files}, []) from {asset} where {_IN_SCOPE})",
+        f"(select coalesce(list({declaration.files}), []) from {asset} where {_IN_SCOPE})" if declaration.files
+        else "([]::varchar[])",
     ]
-    params = [p for r in declaration.reads for p in r.params(cave_id)] + [cave_id, asset] + [cave_id] * 4
+    params = [p for r in declaration.reads for p in r.params(cave_id)] + [cave_id, asset] + [cave_id] * 2
+    params += [cave_id] * 2 if declaration.files else []
     rows = query(f"select {', '.join([*parts, *now])}", params)
     values = list(rows[0]) if rows else ["-"] * len(parts) + [None, 0, []]
     *hashes, previous, count, paths = values

@@ -92,3 +92,13 @@ def test_a_global_scope_reads_every_cave(database):
     after = {scope: begin(query(database), "face_candidates", scope, ()).fingerprint for scope in ("C1", ALL_CAVES)}
     assert after["C1"] == before["C1"] and after[ALL_CAVES] != before[ALL_CAVES]
     assert begin(query(database), "face_candidates", ALL_CAVES, ()).rows == 0  # no candidate rows yet
+
+
+@pytest.mark.parametrize("asset", sorted(INCREMENTAL))
+def test_begin_counts_the_rows_of_any_asset(database, asset):
+    execute(database, "insert into face_candidates (face_id, cave_id, status, best_score, threshold, rule, detectors)"
+                      " values ('fa', 'C1', 'candidate', 0.99, 0.9, 'any', 'mtcnn'),"
+                      " ('fb', 'C1', 'dropped', 0.5, 0.9, 'any', 'mtcnn')")
+    step = begin(query(database), asset, "C1", ())
+    assert step.rows == {"faces": 2, "face_candidates": 2}.get(asset, 0)
+    assert sorted(step.files) == (["crops/fa.png", "crops/fb.png"] if asset == "faces" else [])
