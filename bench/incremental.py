@@ -51,6 +51,9 @@ def main() -> None:
         assert first.materialized == second.materialized, (first.materialized, second.materialized)
         print(f"first build of the cave: {first_s:.2f} s ({first.materialized})")
         print(f"re-materialization of the unchanged cave (every step skipped by fingerprint): {second_s:.2f} s")
+        stats = inst.get_run_step_stats(inst.get_runs(limit=1)[0].run_id)
+        steps = sorted(((s.end_time or 0) - (s.start_time or 0), s.step_key) for s in stats)
+        print("re-run by step (s): " + ", ".join(f"{key} {seconds:.2f}" for seconds, key in reversed(steps)))
         print(f"ratio={second_s / first_s:.4f} goal={GOAL}")
 
 

@@ -15,11 +15,8 @@ from dhf_assets.lib.sql_models import (
     load_schema_tests,
     order_models,
     referenced_names,
-    run_models,
     run_schema_test,
-    with_upstream,
 )
-from dhf_assets.lib.tables import TABLES
 from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
 from dhf_assets.lib.vocabulary import vocabulary_rows
 
@@ -108,12 +105,33 @@ def fixture_db(template_db, tmp_path) -> Path:
     return path
 
 
+def materialize_models(database: Path, names: list[str] | None = None,
+                       checks_of: str | None = None) -> dg.ExecuteInProcessResult:
+    """Through Dagster: build the SQL models (all, or the named ones and what they read), or one model's checks."""
+    from dhf_assets.defs.resources import DhfStore
+    from dhf_assets.defs.sql_models import sql_model_definitions
+
+    assets, checks = sql_model_definitions()
+    store = DhfStore(archive_dir=str(database.parent), output_dir=str(database.parent), duckdb_path=str(database))
+    selection = (dg.AssetSelection.checks_for_assets(checks_of) if checks_of
+                 else dg.AssetSelection.assets(*(names or [a.key for a in assets])).upstream().without_checks())
+    return dg.materialize([*assets, *checks], selection=selection, resources={"store": store},
+                          instance=dg.DagsterInstance.ephemeral(), raise_on_error=checks_of is None)
+
+
 @pytest.fixture(scope="module")
-def built_db(template_db, tmp_path_factory) -> Path:
+def built(template_db, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     path = tmp_path_factory.mktemp("sql_built") / "dhf.duckdb"
     shutil.copy(template_db, path)
-    run_models(path)
-    return path
+    result = materialize_models(path)
+    counts = {m.name: result.asset_materializations_for_node(m.name)[0].metadata["dagster/row_count"].value
+              for m in discover_models()}
+    return path, counts
+
+
+@pytest.fixture(scope="module")
+def built_db(built) -> Path:
+    return built[0]
 
 
 def rows(path: Path, sql: str) -> list[tuple]:
@@ -133,6 +151,10 @@ def rows(path: Path, sql: str) -> list[tuple]:
     ("select a is distinct from murals from faces", {"faces"}),
     ("select * from read_csv('x.csv')", set()),
     ('select * from "Faces"', {"faces"}),
+    ("with recursive t(n) as (select 1 union all select n + 1 from t where n < 3) select * from t, faces", {"faces"}),
+    ("select (select count(*) from murals m where m.cave_id = c.cave_id) from caves c", {"murals", "caves"}),
+    ("select * from faces join murals using (cave_id, mural_id), range(3) r, unnest([1, 2]) u", {"faces", "murals"}),
+    ("select * from stg_a union all select * from stg_b", {"stg_a", "stg_b"}),
 ])
 def test_referenced_names(sql, expected):
     assert referenced_names(sql) == expected
@@ -154,7 +176,35 @@ def test_order_puts_staging_before_marts_and_every_model_after_its_dependencies(
     position = {m.name: i for i, m in enumerate(models)}
     assert all(position[dep] < position[m.name] for m in models for dep in m.depends_on)
     assert [m.name for m in order_models(reversed(models))] == [m.name for m in models]
-    assert [m.name for m in with_upstream(models, ["mural_symmetry"])] == ["stg_faces", "stg_symmetry_pairs", "mural_symmetry"]
+
+
+# What the hand-written parser on DuckDB's tokenizer read from every model before sqlglot replaced it.
+STAGING_TABLES = {"stg_archive_inputs": ("archive_inputs",), "stg_backend_quality": ("backend_quality",),
+                  "stg_cave_builds": ("cave_builds",), "stg_caves": ("caves",),
+                  "stg_face_candidates": ("face_candidates",),
+                  "stg_face_quality": ("face_quality",), "stg_face_reviews": ("face_reviews",),
+                  "stg_faces": ("face_labels", "faces"), "stg_murals": ("murals",), "stg_quarantine": ("quarantine",),
+                  "stg_subset_3k": ("subset_3k",), "stg_subset_500": ("subset_500",),
+                  "stg_symmetry_pairs": ("symmetry_pairs",), "stg_upscaled_faces": ("upscaled_faces",),
+                  "stg_vocabulary": ("vocabulary",)}
+MART_MODELS = {
+    "attribute_distribution": ("stg_caves", "stg_faces", "stg_murals", "stg_subset_3k", "stg_subset_500",
+                               "stg_vocabulary"),
+    "cave_status": ("stg_archive_inputs", "stg_cave_builds", "stg_caves", "stg_face_candidates", "stg_faces",
+                    "stg_murals", "stg_quarantine", "stg_subset_3k", "stg_subset_500"),
+    "crop_resolution": ("stg_faces", "stg_subset_3k"), "mural_symmetry": ("stg_faces", "stg_symmetry_pairs"),
+    "quality_by_backend": ("stg_backend_quality",), "quality_summary": ("stg_face_quality",),
+    "subset_sizes": ("stg_caves", "stg_faces", "stg_subset_3k", "stg_subset_500"),
+    "upscale_tiers": ("stg_faces", "stg_subset_3k", "stg_upscaled_faces"),
+}
+
+
+def test_every_model_reads_what_the_former_parser_found():
+    models = {m.name: m for m in discover_models()}
+    assert {n: m.reads_tables for n, m in models.items() if m.layer == "staging"} == STAGING_TABLES
+    assert {n: m.depends_on for n, m in models.items() if m.layer == "marts"} == MART_MODELS
+    assert all(m.depends_on == () for m in models.values() if m.layer == "staging")
+    assert all(m.reads_tables == () for m in models.values() if m.layer == "marts")
 
 
 def write_models(root: Path, files: dict[str, str]) -> Path:
@@ -201,11 +251,10 @@ models:
 # ---------------------------------------------------------------- models on the fixture
 
 
-def test_every_model_builds_on_the_fixture(fixture_db):
-    counts = run_models(fixture_db)
-    assert list(counts) == [m.name for m in discover_models()]
+def test_every_model_builds_on_the_fixture(built):
+    path, counts = built
+    assert set(counts) == {m.name for m in discover_models()}
     assert counts["stg_faces"] == len(FACES) and counts["cave_status"] == len(CAVES)
-    assert counts == run_models(fixture_db)  # rebuilding replaces, never appends
 
 
 def test_mural_symmetry_matches_the_hand_computed_case(built_db):
@@ -246,7 +295,7 @@ def test_attribute_distribution(built_db):
 def test_unlabelled_identity_has_a_name(fixture_db):
     with db.write_connection(fixture_db) as con:
         con.execute("insert into subset_3k values ('ff', 'C1', 'ana')")
-    run_models(fixture_db, with_upstream(discover_models(), ["attribute_distribution"]))
+    assert materialize_models(fixture_db, ["attribute_distribution"]).success
     assert rows(fixture_db, "select code, name, faces from attribute_distribution "
                             "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'") == [(None, "unlabelled", 1)]
 
@@ -284,15 +333,12 @@ def test_every_schema_test_passes_on_good_data(built_db):
 
 
 BROKEN = [
-    pytest.param("insert into faces select * from faces where face_id = 'fa'", (),
-                 "stg_faces__face_id__unique", "fa", id="duplicate"),
-    pytest.param("alter table vocabulary alter column name drop not null; "
-                 "insert into vocabulary values ('period', 'QQ', null)", (),
-                 "stg_vocabulary__name__not_null", "QQ", id="null"),
+    pytest.param("insert into subset_3k select * from subset_3k where face_id = 'fa'", (),
+                 "stg_subset_3k__face_id__unique", "fa", id="duplicate"),
     pytest.param("update caves set period = ? where cave_id = 'C2'", ("XX",),
                  "stg_caves__period__accepted_values", "XX", id="unknown-vocabulary-code"),
-    pytest.param("update face_candidates set status = ? where face_id = 'fa'", ("maybe",),
-                 "stg_face_candidates__status__accepted_values", "maybe", id="unknown-literal-value"),
+    pytest.param("update quarantine set severity = ? where cave_id = 'C2'", ("fatal",),
+                 "stg_quarantine__severity__accepted_values", "fatal", id="unknown-literal-value"),
     pytest.param("insert into subset_3k values (?, 'C1', 'ana')", ("ghost",),
                  "stg_subset_3k__face_id__relationships", "ghost", id="dangling-relationship"),
     pytest.param("update faces set identity = ? where face_id = 'fa'", ("Apsara",),
@@ -306,10 +352,16 @@ def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_
         for statement in sql.split("; "):
             con.execute(statement, list(params) if "?" in statement else [])
     test = next(t for t in load_schema_tests() if t.name == failing_test)
-    run_models(fixture_db, with_upstream(discover_models(), [test.model, *(set(test.reads) - set(TABLES))]))
-    outcome = run_schema_test(fixture_db, test)
-    assert not outcome.passed and outcome.failures >= 1
-    assert offending_value in {value for row in outcome.offending for value in row.values()}
+    # The model's check step runs all of its tests: build the model and what each of them reads first.
+    models = {m.name for m in discover_models()}
+    reads = {r for t in load_schema_tests() if t.model == test.model for r in t.reads} & models
+    materialize_models(fixture_db, [test.model, *reads])
+    result = materialize_models(fixture_db, checks_of=test.model)
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failing_test in failed
+    offending = failed[failing_test].metadata["offending"].value
+    assert failed[failing_test].metadata["offending_count"].value >= 1
+    assert offending_value in {value for row in offending for value in row.values()}
 
 
 # ---------------------------------------------------------------- Dagster
@@ -336,7 +388,7 @@ def test_dagster_materializes_every_sql_model_and_the_checks_pass(fixture_db, tm
     assert "| cave_id | mural_id | axis_x |" in materialized["mural_symmetry"]["preview"].value
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(load_schema_tests()) and all(e.passed for e in evaluations)
-    assert {e.check_name for e in evaluations} >= {"stg_faces__face_id__unique", "cave_status__cave_id__unique"}
+    assert {e.check_name for e in evaluations} >= {"stg_caves__cave_id__unique", "cave_status__cave_id__unique"}
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(None, 200.0), ("", 200.0), ("150", 150.0), ("abc", None), ("-1", None)])

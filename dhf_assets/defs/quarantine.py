@@ -9,6 +9,7 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.markdown import markdown_table
+from dhf_assets.lib.incremental import CAVE_INPUTS, recorded_fingerprint
 
 
 @dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality"], group_name="faces", kinds={"duckdb"})
@@ -19,10 +20,10 @@ def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materia
         "select stage, severity, file, item, reason from quarantine where cave_id = ? order by stage, file, item",
         [cave_id],
     )
-    inputs = store.query("select fingerprint from asset_fingerprints where cave_id = ? and asset = 'cave_inputs'", [cave_id])
+    inputs = recorded_fingerprint(store.query, cave_id, CAVE_INPUTS)
     if inputs:  # the cave's build is complete: record which inputs it was built from
         store.replace([TableWrite("cave_builds", ("cave_id", "inputs_hash", "built_at"),
-                                  [(cave_id, inputs[0][0], datetime.now(timezone.utc))], {"cave_id": cave_id})])
+                                  [(cave_id, inputs, datetime.now(timezone.utc))], {"cave_id": cave_id})])
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows),
         "errors": sum(r[1] == "error" for r in rows),

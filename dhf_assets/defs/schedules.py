@@ -7,7 +7,7 @@ from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.sensors import CAVE_JOB, cave_run
 from dhf_assets.lib.archive import list_cave_dirs
-from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes
+from dhf_assets.lib.incremental import built_hashes, changed_caves, current_hashes
 from dhf_assets.lib.settings import current_settings
 
 

@@ -9,8 +9,8 @@ from dhf_assets.defs.jobs import catalog_job
 from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import ignored_archive_entries, list_cave_dirs
-from dhf_assets.lib.changes import built_hashes, changed_caves, current_hashes, retire_cave
 from dhf_assets.lib.files import file_sha256
+from dhf_assets.lib.incremental import built_hashes, changed_caves, current_hashes, retire_cave
 from dhf_assets.lib.review_quiet import caves_still_reviewed
 
 DATA_VERSION_TAG = "dagster/data_version"

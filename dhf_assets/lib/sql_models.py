@@ -2,22 +2,25 @@
 
 A model is one `.sql` file under `dbt_like_sql/<layer>/`: its file name is the view (staging) or
 table (marts) it creates, and its leading `-- ` comment is its description. Dependencies are read
-from the SQL itself: every name after `from` or `join` (comma-joined lists included; CTE names,
-table functions and `is distinct from` excluded) that is another model or a table of `TABLES`.
+from the SQL itself, parsed by sqlglot (DuckDB dialect): every relation a query scope reads (CTEs,
+subqueries and table functions excluded) that is another model or a table of `TABLES`.
 Tests come from each layer's `schema.yml` in dbt's shape (`unique`, `not_null`,
 `accepted_values`, `relationships`); each becomes a query returning the offending rows.
 """
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import duckdb
+import sqlglot
 import yaml
+from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 from . import db
 from .tables import TABLES
@@ -82,67 +85,15 @@ class TestOutcome:
 # ---------------------------------------------------------------- discovery and dependencies
 
 
-def _tokens(sql: str) -> list[tuple[str, str]]:
-    """(kind, lower-case text) of every token but comments, from DuckDB's own tokenizer."""
-    found = duckdb.tokenize(sql)
-    data = sql.encode("utf-8")  # DuckDB's offsets count bytes: a non-ASCII comment shifts characters
-    tokens = []
-    for index, (start, kind) in enumerate(found):
-        end = found[index + 1][0] if index + 1 < len(found) else len(data)
-        if kind.name == "comment":
-            continue
-        text = data[start:end].decode("utf-8", errors="replace").strip()
-        if kind.name == "identifier":
-            text = text.strip('"')
-        tokens.append((kind.name, text.lower()))
-    return tokens
-
-
-def _cte_names(tokens: Sequence[tuple[str, str]]) -> set[str]:
-    """Names defined as `with name as (` or `, name as (`."""
-    names = set()
-    for index in range(1, len(tokens) - 2):
-        kind, text = tokens[index]
-        if (kind == "identifier" and tokens[index - 1][1] in ("with", "recursive", ",")
-                and tokens[index + 1][1] == "as" and tokens[index + 2][1].startswith("(")):
-            names.add(text)
-    return names
-
-
-def _qualified_name(tokens: Sequence[tuple[str, str]], index: int) -> tuple[str, int]:
-    """The last part of `a.b.c` starting at `index`, and the index after it."""
-    name = tokens[index][1]
-    index += 1
-    while index + 1 < len(tokens) and tokens[index][1] == "." and tokens[index + 1][0] == "identifier":
-        name = tokens[index + 1][1]
-        index += 2
-    return name, index
-
-
 def referenced_names(sql: str) -> set[str]:
-    """Every relation named after `from`/`join` in the SQL, CTEs and table functions excluded."""
-    tokens = _tokens(sql)
+    """Every relation the SQL reads (sqlglot's scopes: CTEs, subqueries and table functions excluded)."""
     names: set[str] = set()
-    for index, (kind, text) in enumerate(tokens):
-        if kind != "keyword" or text not in ("from", "join"):
-            continue
-        if text == "from" and index and tokens[index - 1][1] == "distinct":  # a is distinct from b
-            continue
-        cursor = index + 1
-        while cursor < len(tokens) and tokens[cursor][0] == "identifier":
-            name, cursor = _qualified_name(tokens, cursor)
-            if cursor < len(tokens) and tokens[cursor][1].startswith("("):
-                break  # a table function, e.g. read_csv(...)
-            names.add(name)
-            if cursor < len(tokens) and tokens[cursor][1] == "as":
-                cursor += 1
-            if cursor < len(tokens) and tokens[cursor][0] == "identifier":
-                cursor += 1  # the alias
-            if cursor < len(tokens) and tokens[cursor][1] == ",":
-                cursor += 1  # from a, b
-                continue
-            break
-    return names - _cte_names(tokens)
+    for statement in sqlglot.parse(sql, read="duckdb"):
+        for scope in traverse_scope(statement) if statement is not None else ():
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+                    names.add(source.name.lower())
+    return names
 
 
 def _description(sql: str, path: Path) -> str:
@@ -189,35 +140,23 @@ def discover_models(root: Path = SQL_ROOT) -> list[SqlModel]:
 
 
 def order_models(models: Iterable[SqlModel]) -> list[SqlModel]:
-    """Topological order; among models ready together, staging first, then by name."""
-    pending = {model.name: model for model in models}
-    names = set(pending)
-    layer_rank = {layer: rank for rank, layer in enumerate(LAYERS)}
+    """Staging, then marts; within a layer a topological order (graphlib), models ready together by name."""
+    by_layer: dict[str, dict[str, SqlModel]] = {layer: {} for layer in LAYERS}
+    for model in models:
+        by_layer[model.layer][model.name] = model
     done: list[SqlModel] = []
-    while pending:
-        built = names - pending.keys()
-        ready = [m for m in pending.values() if all(dep in built or dep not in names for dep in m.depends_on)]
-        if not ready:
-            raise ValueError(f"dependency cycle among SQL models: {', '.join(sorted(pending))}")
-        first = min(ready, key=lambda m: (layer_rank[m.layer], m.name))
-        done.append(first)
-        del pending[first.name]
+    for layer_models in by_layer.values():
+        sorter = graphlib.TopologicalSorter({name: [d for d in m.depends_on if d in layer_models]
+                                             for name, m in layer_models.items()})
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            raise ValueError(f"dependency cycle among SQL models: {', '.join(exc.args[1])}") from exc
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            done += [layer_models[name] for name in ready]
+            sorter.done(*ready)
     return done
-
-
-def with_upstream(models: Sequence[SqlModel], names: Iterable[str]) -> list[SqlModel]:
-    """The named models and every model they read, directly or not, in build order."""
-    by_name = {model.name: model for model in models}
-    wanted: set[str] = set()
-    pending = list(names)
-    while pending:
-        name = pending.pop()
-        if name not in by_name:
-            raise ValueError(f"no SQL model named {name!r}")
-        if name not in wanted:
-            wanted.add(name)
-            pending += by_name[name].depends_on
-    return [model for model in models if model.name in wanted]
 
 
 # ---------------------------------------------------------------- building
@@ -235,11 +174,6 @@ def run_model(database: Path, model: SqlModel) -> int:
             con.execute("rollback")
             raise
     return int(rows)
-
-
-def run_models(database: Path, models: Sequence[SqlModel] | None = None) -> dict[str, int]:
-    """Build every model in order (all discovered ones by default); row count per model."""
-    return {model.name: run_model(database, model) for model in (discover_models() if models is None else models)}
 
 
 def preview(database: Path, name: str, limit: int = 10) -> tuple[list[str], list[tuple]]:

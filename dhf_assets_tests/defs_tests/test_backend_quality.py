@@ -9,7 +9,7 @@ from dhf_assets.defs.quality.comparison import backend_quality
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
 from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.sql_models import discover_models, run_model
+from dhf_assets.defs.sql_models import sql_model_definitions
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.conftest import shared_path
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
@@ -56,9 +56,9 @@ def test_learned_images_with_provenance_then_both_backends_compared(store, insta
     lanczos, learned = compared[1], compared[3]
     assert learned[4] >= 18.0 and learned[4] != lanczos[4]  # each backend measured on its own pixels
 
-    models = {m.name: m for m in discover_models()}
-    for name in ("stg_backend_quality", "quality_by_backend"):
-        run_model(store.database, models[name])
+    marts = dg.materialize(sql_model_definitions()[0], selection=["stg_backend_quality", "quality_by_backend"],
+                           instance=instance, resources={"store": store})
+    assert marts.success
     table = rows(store, "select backend, band, images, model_images, psnr, lpips from quality_by_backend")
     assert [r[:4] for r in table] == [("lanczos", "~512", 1, 1), ("lanczos", "512~", 1, 0),
                                       ("realesrgan", "~512", 1, 1), ("realesrgan", "512~", 1, 0)]

@@ -39,9 +39,11 @@ pytestmark = pytest.mark.slow
 CHAINS = {
     "murals-to-faces_valid": ["murals", "murals_murals_valid", "tx:faces", "faces", "faces_faces_valid"],
     "candidates-to-review_queue": ["face_candidates", "symmetry_pairs", "face_candidates_face_candidates_valid",
-                                   "face_reviews", "review_queue"],
+                                   "face_reviews", "face_reviews_face_reviews_valid", "face_labels_face_labels_valid",
+                                   "review_queue"],
     "upscale-to-quarantine": ["slot:upscaled_faces", "upscaled_faces_standardized_images_512", "face_quality",
-                              "face_quality_face_quality_valid", "backend_quality", "tx:cave_builds", "quarantine"],
+                              "face_quality_face_quality_valid", "backend_quality",
+                              "backend_quality_backend_quality_valid", "tx:cave_builds", "quarantine"],
 }
 
 

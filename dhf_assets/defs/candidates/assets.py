@@ -7,7 +7,7 @@ import dagster as dg
 from pydantic import Field
 
 from dhf_assets.defs.candidates.resources import DetectorsResource, candidates_code_version
-from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
@@ -32,12 +32,10 @@ def face_candidates(
 ) -> dg.MaterializeResult:
     """Every crop of the cave scored by each enabled detector and marked candidate or dropped with a reason."""
     cave_id = context.partition_key
-    fingerprint = upstream_fingerprint(
-        store, "face_candidates", cave_id, candidates_code_version(), detectors.detectors,
-        detectors.retinaface_backbone, detectors.retinaface_weights, str(config.threshold), config.rule,
-    )
-    if unchanged(context, store, "face_candidates", fingerprint):
-        return skipped(store, "face_candidates", cave_id, fingerprint)
+    step = begin(context, store, "face_candidates", candidates_code_version(), detectors.detectors,
+                 detectors.retinaface_backbone, detectors.retinaface_weights, str(config.threshold), config.rule)
+    if step.unchanged():
+        return skipped(step)
     setup = detectors.setup()
     context.log.info(setup.summary)
     if not setup.detectors:
@@ -56,11 +54,11 @@ def face_candidates(
         detections += batch_detections
         problems += batch_problems
     store.replace([
-        *cave_stage_writes(cave_id, "face_candidates", CANDIDATE_COLUMNS, candidates, "candidates", problems, fingerprint),
+        *step.writes(CANDIDATE_COLUMNS, candidates, "candidates", problems),
         TableWrite("face_detections", DETECTION_COLUMNS, detections, {"cave_id": cave_id}),
     ])
     status = Counter(row[2] for row in candidates)
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(candidates),
         "candidates": status["candidate"],
         "dropped": status["dropped"],

@@ -6,7 +6,7 @@ from collections import Counter
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
@@ -34,11 +34,9 @@ def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeR
     """Every valid VOC box of the cave cropped once from its decoded mural, one PNG and one row per face."""
     cave_id = context.partition_key
     started = time.perf_counter()
-    fingerprint = upstream_fingerprint(store, "faces", cave_id, FACES_VERSION, str(store.png_compress_level),
-                                       str(store.max_mural_pixels))
-    crops = [store.output / path for (path,) in store.query("select crop_path from faces where cave_id = ?", [cave_id])]
-    if unchanged(context, store, "faces", fingerprint, crops):
-        return skipped(store, "faces", cave_id, fingerprint)
+    step = begin(context, store, "faces", FACES_VERSION, str(store.png_compress_level), str(store.max_mural_pixels))
+    if step.unchanged(store.output):  # and every crop file is there
+        return skipped(step)
     rows: list[tuple] = []
     problems: list[Problem] = []
     for mural in mural_records(store, cave_id):  # one mural decoded at a time: memory stays bounded
@@ -47,11 +45,11 @@ def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeR
         )
         rows += mural_rows
         problems += mural_problems
-    store.replace(cave_stage_writes(cave_id, "faces", FACE_COLUMNS, rows, "faces", problems, fingerprint))
+    store.replace(step.writes(FACE_COLUMNS, rows, "faces", problems))
     kept = {store.output / row[FACE_COLUMNS.index("crop_path")] for row in rows}
     removed = remove_stale_files(store.output / "crops" / cave_id, kept, "*.png")
     sides = Counter(_size_band(max(r[8], r[9])) for r in rows)
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(rows),
         "quarantined": sum(p.severity == "error" for p in problems),
         "stale_crops_removed": removed,

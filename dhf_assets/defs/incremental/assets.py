@@ -6,7 +6,7 @@ import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import list_cave_dirs
-from dhf_assets.lib.changes import current_hashes
+from dhf_assets.lib.incremental import current_hashes
 from dhf_assets.lib.db import TableWrite
 
 

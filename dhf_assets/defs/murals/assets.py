@@ -3,11 +3,11 @@
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import cave_stage_writes, fingerprint_write, skipped, unchanged
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.archive import read_mural_periods
-from dhf_assets.lib.fingerprints import combine
+from dhf_assets.lib.incremental import CAVE_INPUTS, fingerprint_write
 from dhf_assets.lib.inputs import cave_inputs_hash, save_hash_cache
 from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
 
@@ -39,18 +39,18 @@ def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materialize
     cave_id = context.partition_key
     _, _, cave_period, _ = cave_row(store, cave_id)
     inputs = cave_inputs_hash(store.archive, cave_id)
-    fingerprint = combine(MURALS_VERSION, inputs, str(store.max_mural_pixels))
+    step = begin(context, store, "murals", MURALS_VERSION, inputs, str(store.max_mural_pixels))
     save_hash_cache()
-    if unchanged(context, store, "murals", fingerprint):
-        return skipped(store, "murals", cave_id, fingerprint)
+    if step.unchanged():
+        return skipped(step)
     overrides, problems = read_mural_periods(store.archive / "murals.csv", cave_id)
     rows, scan_problems = scan_murals(store.archive, cave_id, cave_period, overrides, store.max_mural_pixels)
     problems += scan_problems
     store.replace([
-        *cave_stage_writes(cave_id, "murals", MURAL_COLUMNS, rows, "murals", problems, fingerprint),
-        fingerprint_write(cave_id, "cave_inputs", inputs),
+        *step.writes(MURAL_COLUMNS, rows, "murals", problems),
+        fingerprint_write(cave_id, CAVE_INPUTS, inputs),
     ])
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(rows),
         "quarantined": sum(p.severity == "error" for p in problems),
         "megapixels": round(sum(r[6] * r[7] for r in rows) / 1e6, 1),

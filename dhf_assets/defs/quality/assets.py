@@ -4,12 +4,11 @@ import os
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import FORCE_TAG, cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
-from dhf_assets.lib.reuse import FACE_INPUT_COLUMNS, face_inputs, input_rows, plan_reuse
+from dhf_assets.lib.incremental import combine
 from dhf_assets.lib.settings import current_settings
 
 
@@ -26,15 +25,12 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
            from upscaled_faces u join faces f using (face_id) where u.cave_id = ? order by u.face_id""", [cave_id])
     lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), current_settings().device)
     config = (QUALITY_VERSION, "lpips" if lpips else "no-lpips")
-    fingerprint = upstream_fingerprint(store, "face_quality", cave_id, *config)
-    if unchanged(context, store, "face_quality", fingerprint):
-        return skipped(store, "face_quality", cave_id, fingerprint)
+    step = begin(context, store, "face_quality", *config)
+    if step.unchanged():
+        return skipped(step)
     # Per-face reuse: metrics of faces whose standardized image and crop are unchanged are kept.
-    current = {face_id: face_inputs(image_sha, crop_sha, *config) for face_id, _, _, _, image_sha, crop_sha in images}
-    plan = plan_reuse(current, dict(store.query(
-        "select face_id, inputs from face_stage_inputs where cave_id = ? and asset = 'face_quality'", [cave_id])),
-        {row[0]: row for row in store.query(f"select {', '.join(QUALITY_COLUMNS)} from face_quality where cave_id = ?", [cave_id])},
-        lambda row: True, force=context.run.tags.get(FORCE_TAG) == "true")
+    plan = step.plan_faces({face_id: combine(image_sha, crop_sha, *config)
+                            for face_id, _, _, _, image_sha, crop_sha in images}, QUALITY_COLUMNS)
     wanted = set(plan.compute)
     pairs = [Pair(face_id, store.output / crop, store.output / image, tuple(box))
              for face_id, crop, image, box, _, _ in images if face_id in wanted]
@@ -44,14 +40,12 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
     for chunk_rows, chunk_problems in quality_for_cave(cave_id, pairs, lpips):
         rows += chunk_rows
         problems += chunk_problems
-    inputs = input_rows(cave_id, "face_quality", current, {row[0] for row in rows})
-    store.replace([*cave_stage_writes(cave_id, "face_quality", QUALITY_COLUMNS, rows, "quality", problems, fingerprint),
-                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "face_quality"})])
+    store.replace(step.writes(QUALITY_COLUMNS, rows, "quality", problems))
     means = {}
     for column in ("psnr", "ssim", "lpips", "esi_low", "esi_high"):
         values = [r[QUALITY_COLUMNS.index(column)] for r in rows if r[QUALITY_COLUMNS.index(column)] is not None]
         means[f"mean_{column}"] = round(sum(values) / len(values), 4) if values else None
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(rows),
         "measured": len(plan.compute), "reused": len(plan.reused),
         "lpips": "computed" if lpips else f"NULL: {lpips_reason}",

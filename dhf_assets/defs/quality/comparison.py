@@ -6,7 +6,7 @@ import time
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.quality.assets import QUALITY_VERSION
 from dhf_assets.defs.resources import DhfStore
@@ -39,11 +39,11 @@ def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler
         "select f.face_id, f.crop_path from subset_3k s join faces f using (face_id) where s.cave_id = ?", [cave_id])],
         current_settings().compare_sample)
     lpips, lpips_reason = lpips_or_reason(os.environ.get("TORCH_HOME", ""), current_settings().device)
-    fingerprint = upstream_fingerprint(store, "backend_quality", cave_id, compare_code_version(), ",".join(backends),
-                                       upscaler.model_dump_json(exclude={"device", "batch_size"}),
-                                       "lpips" if lpips else "no-lpips", ",".join(f.face_id for f in faces))
-    if unchanged(context, store, "backend_quality", fingerprint):
-        return skipped(store, "backend_quality", cave_id, fingerprint)
+    step = begin(context, store, "backend_quality", compare_code_version(), ",".join(backends),
+                 upscaler.model_dump_json(exclude={"device", "batch_size"}), "lpips" if lpips else "no-lpips",
+                 ",".join(f.face_id for f in faces))
+    if step.unchanged():
+        return skipped(step)
     stored = {row[0]: Stored(*row[1:6], tuple(row[6:])) for row in store.query(
         """select u.face_id, u.backend, u.model_id, u.model_sha256, u.tier, q.band, q.* exclude (face_id, cave_id, band)
            from upscaled_faces u join face_quality q using (face_id) where u.cave_id = ?""", [cave_id])}
@@ -64,8 +64,8 @@ def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler
             summary[backend] = {"faces": len(done), "reused": sum(r[7] for r in done), "model_id": model.settings().get("model_id"),
                                 "mean_psnr": round(sum(psnr) / len(psnr), 3) if psnr else None,
                                 "seconds": round(time.perf_counter() - started, 2)}
-    store.replace(cave_stage_writes(cave_id, "backend_quality", COMPARE_COLUMNS, rows, "compare", problems, fingerprint))
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    store.replace(step.writes(COMPARE_COLUMNS, rows, "compare", problems))
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(rows),
         "backends": dg.MetadataValue.json(summary),
         "left_out": dg.MetadataValue.json(left_out),

@@ -4,14 +4,13 @@ from collections import Counter
 
 import dagster as dg
 
-from dhf_assets.defs.incremental.skip import FORCE_TAG, cave_stage_writes, skipped, unchanged, upstream_fingerprint
+from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
-from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.files import remove_stale_files
-from dhf_assets.lib.reuse import FACE_INPUT_COLUMNS, face_inputs, input_rows, plan_reuse
+from dhf_assets.lib.incremental import combine
 from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
 from dhf_assets.lib.upscale import WeightsMissingError
 
@@ -42,17 +41,12 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
                            where s.cave_id = ? order by f.face_id""", [cave_id])
     config = (upscale_code_version(), upscaler.model_dump_json(exclude={"device", "batch_size"}),
               upscaler.model_fingerprint())
-    fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, *config)
-    outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
-    if unchanged(context, store, "upscaled_faces", fingerprint, outputs):
-        return skipped(store, "upscaled_faces", cave_id, fingerprint)
+    step = begin(context, store, "upscaled_faces", *config)
+    if step.unchanged(store.output):  # and every image file is there
+        return skipped(step)
     # Per-face reuse: only faces whose crop or settings changed (or that are new) are standardized.
-    current = {face_id: face_inputs(sha, *config) for face_id, _, sha in crops}
-    plan = plan_reuse(current, dict(store.query(
-        "select face_id, inputs from face_stage_inputs where cave_id = ? and asset = 'upscaled_faces'", [cave_id])),
-        {row[0]: row for row in store.query(f"select {', '.join(UPSCALED_COLUMNS)} from upscaled_faces where cave_id = ?", [cave_id])},
-        lambda row: (store.output / row[UPSCALED_COLUMNS.index("image_path")]).is_file(),
-        force=context.run.tags.get(FORCE_TAG) == "true")
+    plan = step.plan_faces({face_id: combine(sha, *config) for face_id, _, sha in crops}, UPSCALED_COLUMNS,
+                           lambda row: (store.output / row[UPSCALED_COLUMNS.index("image_path")]).is_file())
     wanted = set(plan.compute)
     sources = [Source(face_id, store.output / path) for face_id, path, _ in crops if face_id in wanted]
     rows, problems = list(plan.reused), []
@@ -69,13 +63,11 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
             ):
                 rows += chunk_rows
                 problems += chunk_problems
-    inputs = input_rows(cave_id, "upscaled_faces", current, {row[0] for row in rows})
-    store.replace([*cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint),
-                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "upscaled_faces"})])
+    store.replace(step.writes(UPSCALED_COLUMNS, rows, "upscale", problems))
     kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
     remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
     seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows if row[0] in wanted]
-    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata={
+    return dg.MaterializeResult(data_version=dg.DataVersion(step.fingerprint), metadata={
         "dagster/row_count": len(rows),
         "standardized": len(plan.compute), "reused": len(plan.reused),
         "images_per_tier": dg.MetadataValue.json(dict(sorted(Counter(row[2] for row in rows).items()))),
