@@ -1,9 +1,10 @@
 """Benchmark of face-box proposals on whole murals: recall and precision per face size, seconds per mural.
 
 Quality, two workloads, IoU >= 0.5 between a proposal and a known face box (one proposal per face):
-- the bundled sample's murals with their XML set aside: the known faces are the boxes around real
-  photographs (`is_face`), not the lotus, cloud, halo, cat or bare-plaster boxes (a proposal on those
-  is a false positive);
+- the bundled sample's murals with their XML set aside: the known faces are the boxes of the
+  painted photographs (the sample's layout, also where its XML is missing, hostile or malformed or
+  refuses the box's label), not the lotus, cloud, halo, cat or bare-plaster boxes (a proposal on
+  those is a false positive);
 - paper-size scans (8447 x 4946) painted with the sample's own painter, with faces pasted at known
   places and sizes from 40 to 1,500 px (and lotus, cloud and cat shapes between them).
 Recall is per band of the known face's longer side, precision per band of the proposal's.
@@ -82,6 +83,8 @@ def score(found: list[Box], truth: list[Box]) -> tuple[dict, dict]:
         hit = best >= 0.5
         if hit:
             matched_found.add(index)
+            tight = recall.get("tight (IoU >= 0.7)", (0, 0))
+            recall["tight (IoU >= 0.7)"] = (tight[0] + (best >= 0.7), tight[1] + 1)
         got, total = recall.get(band_of(face), (0, 0))
         recall[band_of(face)] = (got + hit, total + 1)
     for i, box in enumerate(found):
@@ -103,7 +106,9 @@ def report(title: str, recall: dict, precision: dict) -> tuple[float, float]:
         band = f"{low}-{high}" if high < 100_000 else f">={low}"
         r, p = recall.get(band, (0, 0)), precision.get(band, (0, 0))
         print(f"  {band:10s}  {r[0]:3d}/{r[1]:<3d} {r[0] / max(1, r[1]):5.2f}   {p[0]:3d}/{p[1]:<3d} {p[0] / max(1, p[1]):5.2f}")
-    big_r = [v for k, v in recall.items() if not k.startswith("0-")]
+    tight = recall.get("tight (IoU >= 0.7)", (0, 0))
+    print(f"  of the matched faces, {tight[0]}/{tight[1]} are proposed with IoU >= 0.7 (accepted as drawn)")
+    big_r = [v for k, v in recall.items() if not k.startswith(("0-", "tight"))]
     big_p = [v for k, v in precision.items() if not k.startswith("0-")]
     r48 = sum(a for a, _ in big_r) / max(1, sum(b for _, b in big_r))
     p48 = sum(a for a, _ in big_p) / max(1, sum(b for _, b in big_p))
@@ -148,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     from dhf_assets.lib.proposals.merge import HEAD_STYLE
     from dhf_assets.lib.proposals.propose import MuralScan, propose_mural
     from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles
-    from dhf_assets.lib.sample import sample_manifest
     from dhf_assets.lib.sample_layout import MURALS
     from dhf_assets.lib.sample_render import mural_files, paint_mural
 
@@ -160,7 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workload: sample murals with their XML set aside; {args.scans} paper-size scan(s) {PAPER[0]}x{PAPER[1]}; "
           f"tiles {grid.version}; torch threads 1")
 
-    faces = sample_manifest().face_boxes
     paper = [paper_spec(i, PASTE_SIZES[i] * (1 + 2 * i)) for i in range(args.scans)]
     scans = []
     for spec in MURALS:
@@ -170,8 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         path = work / Path(image).name.replace(".", f"_{spec.cave_id}.", 1)
         path.write_bytes(files[image])
-        truth = [(b.box.xmin, b.box.ymin, b.box.xmax, b.box.ymax) for b in faces
-                 if (b.cave_id, b.mural_id) == (spec.cave_id, spec.mural_id)]
+        truth = [(f.x, f.y, f.x + f.width, f.y + f.height) for f in spec.figures if f.kind == "face" and f.draw]
         scans.append(("sample", MuralScan(spec.cave_id, spec.mural_id, path), truth))
     for spec in paper:
         path = work / f"{spec.mural_id}.jpg"
