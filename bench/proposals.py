@@ -116,10 +116,10 @@ def report(title: str, recall: dict, precision: dict) -> tuple[float, float]:
     return r48, p48
 
 
-def timed(work) -> tuple[float, float]:
+def timed(work, *args) -> tuple[float, float]:
     """Wall and process CPU seconds of one call."""
     wall, cpu = time.perf_counter(), time.process_time()
-    work()
+    work(*args)
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -146,7 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratio-of", default="yunet", choices=("yunet", "mtcnn", "mtcnn,yunet"))
     args = parser.parse_args(argv)
     import torch
-    from PIL import Image
 
     from dhf_assets.lib.detect.registry import load_proposal_detectors
     from dhf_assets.lib.images import decode_rgb
@@ -194,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                 tiles = [pixels for _, pixels in iter_tiles(decode_rgb(scan.path, limit), grid)]
                 runs, bare = [], []
                 for _ in range(args.repeats):
-                    bare.append(timed(lambda: bare_forward(detectors, tiles, grid)))
-                    runs.append(timed(lambda: propose_mural(scan, detectors, grid, HEAD_STYLE, limit)))
+                    bare.append(timed(bare_forward, detectors, tiles, grid))
+                    runs.append(timed(propose_mural, scan, detectors, grid, HEAD_STYLE, limit))
                 best_run, best_bare = min(runs, key=lambda t: t[1]), min(bare, key=lambda t: t[1])
                 seconds.setdefault(name, []).append(best_run)
                 bounds.setdefault(name, []).append(best_bare)

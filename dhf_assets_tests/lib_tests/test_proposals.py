@@ -13,12 +13,12 @@ from dhf_assets.lib.detect.mtcnn import build_mtcnn, min_face_for
 from dhf_assets.lib.detect.registry import load_proposal_detectors
 from dhf_assets.lib.detect.types import SearchParams, WeightsMissingError
 from dhf_assets.lib.detect.yunet import build_yunet
+from dhf_assets.lib.images import ImageError
 from dhf_assets.lib.proposals.detect import Found, detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
 from dhf_assets.lib.proposals.merge import HEAD_STYLE, TIGHT_STYLE, merge, pixel_box, restyle
-from dhf_assets.lib.images import ImageError
-from dhf_assets.lib.proposals.scan import decode_for_search
 from dhf_assets.lib.proposals.propose import MuralScan, iou, propose_mural, status_of
+from dhf_assets.lib.proposals.scan import decode_for_search
 from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles, plan_tiles, pyramid_scales, scaled_size, tile_count, windows
 from dhf_assets.lib.proposals.voc_out import proposals_voc
 from dhf_assets.lib.voc import parse_voc_bytes
@@ -187,8 +187,8 @@ class FailingOnce:
 @pytest.fixture(scope="module")
 def south_wall(tmp_path_factory) -> Path:
     """MG045/south_wall of the sample: 1800 x 1200, 8 real faces and a cloud."""
-    from dhf_assets.lib.sample_render import mural_files
     from dhf_assets.lib.sample_layout import MURALS
+    from dhf_assets.lib.sample_render import mural_files
 
     (spec,) = [m for m in MURALS if (m.cave_id, m.mural_id) == ("MG045", "south_wall")]
     path = tmp_path_factory.mktemp("sample") / "south_wall.jpg"

@@ -10,8 +10,8 @@ put where. `SearchParams.max_side` shrinks an image first; YuNet's anchors reach
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np

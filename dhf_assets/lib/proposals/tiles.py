@@ -12,8 +12,8 @@ Memory: the decoded scan plus one scaled copy at a time (a 42 MP JPEG decodes at
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 from PIL import Image
