@@ -16,10 +16,24 @@ from dhf_assets.lib.detect.yunet import build_yunet
 from dhf_assets.lib.images import ImageError
 from dhf_assets.lib.proposals.detect import Found, detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
-from dhf_assets.lib.proposals.merge import HEAD_STYLE, TIGHT_STYLE, merge, pixel_box, restyle
+from dhf_assets.lib.proposals.merge import (
+    HEAD_STYLE,
+    TIGHT_STYLE,
+    merge,
+    pixel_box,
+    restyle,
+)
 from dhf_assets.lib.proposals.propose import MuralScan, iou, propose_mural, status_of
 from dhf_assets.lib.proposals.scan import decode_for_search
-from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles, plan_tiles, pyramid_scales, scaled_size, tile_count, windows
+from dhf_assets.lib.proposals.tiles import (
+    TileGrid,
+    iter_tiles,
+    plan_tiles,
+    pyramid_scales,
+    scaled_size,
+    tile_count,
+    windows,
+)
 from dhf_assets.lib.proposals.voc_out import proposals_voc
 from dhf_assets.lib.voc import parse_voc_bytes
 

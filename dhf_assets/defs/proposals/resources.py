@@ -6,7 +6,12 @@ from typing import Literal
 
 import dagster as dg
 
-from dhf_assets.lib.detect.registry import PROPOSAL_DETECTORS, DetectorSetup, load_proposal_detectors, parse_detector_names
+from dhf_assets.lib.detect.registry import (
+    PROPOSAL_DETECTORS,
+    DetectorSetup,
+    load_proposal_detectors,
+    parse_detector_names,
+)
 from dhf_assets.lib.proposals.merge import STYLE_VERSION, STYLES, BoxStyle
 from dhf_assets.lib.proposals.tiles import TileGrid
 from dhf_assets.lib.settings import path_or_empty, setting

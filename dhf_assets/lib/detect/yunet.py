@@ -18,7 +18,12 @@ import numpy as np
 
 from dhf_assets.lib.detect._images import as_rgb_batch
 from dhf_assets.lib.detect.preprocess import fit
-from dhf_assets.lib.detect.types import Detection, ImageDetections, SearchParams, WeightsMissingError
+from dhf_assets.lib.detect.types import (
+    Detection,
+    ImageDetections,
+    SearchParams,
+    WeightsMissingError,
+)
 
 MODEL_HELP = (
     "set DHF_YUNET_MODEL to OpenCV Zoo's face_detection_yunet_2023mar.onnx "
