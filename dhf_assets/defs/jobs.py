@@ -12,7 +12,7 @@ CATALOG_GROUPS = ("catalog",)
 MART_GROUPS = ("staging", "marts", "reports", "duplicates")
 EXPORT_GROUPS = ("exports",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
-PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis")
+PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis", "proposals")
 
 # The global jobs' steps are short SQL and file writes: one process per run, not one per step (a step
 # process costs seconds of imports; the refresh has about 50 steps).
@@ -42,7 +42,7 @@ def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinitio
 # The Celery and Kubernetes jobs (defs/scaleout) spread steps over workers instead.
 cave_job = per_cave_job(
     "cave_job",
-    "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics and its quarantine report.",
+    "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics, face-box proposals and its quarantine report.",
     dg.in_process_executor,
 )
 

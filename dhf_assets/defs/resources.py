@@ -60,6 +60,7 @@ def store_from_env() -> DhfStore:
 @dg.definitions
 def resources() -> dg.Definitions:
     from dhf_assets.defs.candidates.resources import DetectorsResource
+    from dhf_assets.defs.proposals.resources import ProposalsResource
     from dhf_assets.defs.upscale.resources import UpscalerResource
 
     settings = current_settings()  # read once per definitions load, passed to every resource
@@ -67,4 +68,5 @@ def resources() -> dg.Definitions:
         "store": store_from_settings(settings),
         "detectors": DetectorsResource.from_settings(settings),
         "upscaler": UpscalerResource.from_settings(settings),
+        "proposer": ProposalsResource.from_settings(settings),
     })

@@ -87,6 +87,9 @@ INCREMENTAL: dict[str, Incremental] = {d.asset: d for d in (
                 per_face=True),
     Incremental("face_quality", (Reads("upscaled_faces", _FACE, ("sha256",)),
                                  Reads("faces", _FACE, ("sha256",), within="upscaled_faces")), per_face=True),
+    # The murals searched and their annotated boxes (an overlapping box makes a proposal `annotated`).
+    Incremental("face_proposals", (Reads("murals", ("mural_id",), ("sha256", "voc_sha256")),
+                                   Reads("faces", _FACE, ("mural_id", "xmin", "ymin", "xmax", "ymax")))),
     Incremental("backend_quality", (
         Reads("faces", _FACE, ("sha256",), within="subset_3k"),
         Reads("upscaled_faces", _FACE, ("sha256", "backend", "model_id", "model_sha256"), within="subset_3k"))),

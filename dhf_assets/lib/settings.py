@@ -85,13 +85,22 @@ DEFAULTS: dict[str, str] = {
     # cave_job_celery: the broker ("" = redis://127.0.0.1:6379/0) and the result backend ("" = the broker).
     "DHF_CELERY_BROKER": "",
     "DHF_CELERY_BACKEND": "",
+    # face_proposals: which murals are searched ("unannotated": those without an XML; "all": every
+    # readable scan, to find missed faces), by which detectors ("auto": YuNet when DHF_YUNET_MODEL is
+    # set, else MTCNN; or a list of mtcnn, yunet), down to which face size (scan pixels), and the box
+    # style ("head": the annotators' box around the head; "tight": the detectors' own).
+    "DHF_PROPOSALS_SCOPE": "unannotated",
+    "DHF_PROPOSAL_DETECTORS": "auto",
+    "DHF_YUNET_MODEL": "",
+    "DHF_PROPOSAL_MIN_FACE_PX": "40",
+    "DHF_PROPOSAL_BOX_STYLE": "head",
 }
 
 
 PROJECT_DIR_ENV = "DHF_PROJECT_DIR"
 PATH_SETTINGS = ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH", "DAGSTER_HOME")
 # Model files and folders: "" (unset) or an absolute path.
-OPTIONAL_PATH_SETTINGS = ("DHF_RETINAFACE_WEIGHTS", "DHF_SD_UPSCALER_PATH", "DHF_SR_MODEL")
+OPTIONAL_PATH_SETTINGS = ("DHF_RETINAFACE_WEIGHTS", "DHF_SD_UPSCALER_PATH", "DHF_SR_MODEL", "DHF_YUNET_MODEL")
 
 
 class SettingError(ValueError):
@@ -166,6 +175,11 @@ class Settings:
     release_version: str
     celery_broker: str
     celery_backend: str
+    proposals_scope: str
+    proposal_detectors: str
+    yunet_model: str
+    proposal_min_face_px: int
+    proposal_box_style: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
