@@ -1,0 +1,1 @@
+"""Face-box proposals on whole murals: detection, curator decisions, write-back."""
