@@ -102,3 +102,18 @@ def test_one_mural_only_and_unsafe_cave_id(tmp_path):
     assert [m.mural_id for m in write_accepted(archive, CAVE, "m02").murals] == ["m02"]
     with pytest.raises(ValueError):
         write_accepted(archive, "../x")
+
+
+def test_cli_writes_then_refuses_then_merges(tmp_path, monkeypatch, capsys):
+    from dhf_assets.cli import main
+
+    archive = archive_with(tmp_path, {})
+    decide(archive, "m01", (0, 0, 50, 60))
+    monkeypatch.setenv("DHF_ARCHIVE_DIR", str(archive))
+    assert main(["proposals", "write", "--cave", CAVE]) == 0
+    assert "m01: written, 1 box(es) added" in capsys.readouterr().out
+    assert main(["proposals", "write", "--cave", CAVE, "--mural", "m01"]) == 1
+    assert "--merge" in capsys.readouterr().err
+    assert main(["proposals", "write", "--cave", CAVE, "--merge"]) == 0
+    assert "m01: unchanged" in capsys.readouterr().out
+    assert main(["proposals", "write", "--cave", "../etc"]) == 2
