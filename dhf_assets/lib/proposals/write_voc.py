@@ -102,8 +102,7 @@ def write_mural(mural: MuralFile, accepted: list[ProposalDecision], merge: bool,
         return MuralOutcome(mural.mural_id, "refused", reason=f"the scan cannot be read ({type(exc).__name__})")
     kept: list[ProposalDecision] = []
     for decision in sorted(accepted, key=lambda d: (d.box[1], d.box[0], d.proposal_id)):
-        xmin, ymin, xmax, ymax = decision.box
-        if xmax > size[0] or ymax > size[1]:
+        if decision.box[2] > size[0] or decision.box[3] > size[1]:
             outcome.skipped.append(f"{decision.proposal_id}: box {decision.box} outside the scan {size[0]}x{size[1]}")
         elif any(overlaps(decision.box, k.box) for k in kept):
             outcome.skipped.append(f"{decision.proposal_id}: overlaps another accepted box")
