@@ -12,7 +12,7 @@ CATALOG_GROUPS = ("catalog",)
 MART_GROUPS = ("staging", "marts", "reports", "duplicates")
 EXPORT_GROUPS = ("exports",)
 # Every per-cave asset lives in one of these groups; later stages add theirs.
-PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis")
+PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis", "proposals")
 
 # The global jobs' steps are short SQL and file writes: one process per run, not one per step (a step
 # process costs seconds of imports; the refresh has about 50 steps).

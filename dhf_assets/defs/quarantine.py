@@ -10,7 +10,7 @@ from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality"], group_name="faces", kinds={"duckdb"})
+@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality", "face_proposals"], group_name="faces", kinds={"duckdb"})
 def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Everything of the cave that could not be used (or was used with a correction), with a plain reason; closes the cave's build."""
     cave_id = context.partition_key

@@ -68,6 +68,14 @@ DEFAULTS: dict[str, str] = {
     # GPU, short enough that a slot held by a stuck run cannot stall builds silently for a day.
     "DHF_POOL_WAIT_LOG_S": "30",
     "DHF_POOL_WAIT_TIMEOUT_S": "7200",
+    # face_proposals: which murals are searched ("unannotated": those without an XML; "all": every
+    # readable scan, to find missed faces), by which detectors, down to which face size (scan pixels),
+    # and the box style ("head": the annotators' box around the head; "tight": the detectors' own).
+    "DHF_PROPOSALS_SCOPE": "unannotated",
+    "DHF_PROPOSAL_DETECTORS": "mtcnn,yunet",
+    "DHF_YUNET_MODEL": "",
+    "DHF_PROPOSAL_MIN_FACE_PX": "40",
+    "DHF_PROPOSAL_BOX_STYLE": "head",
 }
 
 

@@ -8,7 +8,8 @@ equal-shape groups still get batched.
 
 `SearchParams` change the search per call: `min_face_fraction` sets facenet's minimum face to
 that share of the image's shorter side (at least PNET_WINDOW px), so the scale pyramid of a face
-crop starts at about 40 px instead of at the full size; `max_side` shrinks the image first.
+crop starts at about 40 px instead of at the full size; `min_face_px` sets it in pixels (tiles of
+a whole mural); and `max_side` shrinks the image first.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ PNET_WINDOW = 12  # facenet's P-net input: a minimum face below 12 px would enla
 
 def min_face_for(shape: tuple[int, ...], default: float, params: SearchParams | None) -> float:
     """facenet's min_face_size for one image shape under `params` (the detector's default without)."""
-    if params is None or params.min_face_fraction is None:
+    if params is None or (params.min_face_fraction is None and params.min_face_px is None):
         return default
+    if params.min_face_px is not None:
+        return max(float(PNET_WINDOW), float(params.min_face_px))
     return max(float(PNET_WINDOW), params.min_face_fraction * min(shape[:2]))
 
 

@@ -1,4 +1,4 @@
-"""The detector interface shared by MTCNN and RetinaFace and by the candidate rule."""
+"""The detector interface shared by MTCNN, RetinaFace and YuNet and by the candidate rule."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Detection:
 
 @dataclass(frozen=True)
 class ImageDetections:
-    detector: str  # "mtcnn" | "retinaface"
+    detector: str  # "mtcnn" | "retinaface" | "yunet"
     weights_id: str  # which weights produced these scores (recorded with every score)
     detections: tuple[Detection, ...]  # sorted by score, best first
 
@@ -38,6 +38,7 @@ class SearchParams:
 
     min_face_fraction: float | None = None  # smallest face searched, as a share of the shorter side
     max_side: int | None = None  # images are shrunk (never enlarged) to this longer side first
+    min_face_px: int | None = None  # smallest face searched, in pixels (tiles of a whole mural)
 
 
 class WeightsMissingError(FileNotFoundError):

@@ -1,0 +1,1 @@
+"""Face-box proposals: the detectors run over whole murals that nobody has annotated yet."""
