@@ -192,14 +192,14 @@
     const tag = event.target.tagName;
     if (event.key === "Escape" && ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) { event.target.blur(); return; }
     if (["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
-    const rect = viewer.getBoundingClientRect();
+    const rect = viewer.getBoundingClientRect(), p = props[cursor];
+    const mx = p ? ox + (p.box[0] + p.box[2]) / 2 * zoom : rect.width / 2, my = p ? oy + (p.box[1] + p.box[3]) / 2 * zoom : rect.height / 2;
     const actions = {
       j: () => go(cursor + 1), k: () => go(cursor - 1), ArrowRight: () => go(cursor + 1), ArrowDown: () => go(cursor + 1),
       ArrowLeft: () => go(cursor - 1), ArrowUp: () => go(cursor - 1),
       a: () => decide("accept", true), x: () => decide("reject", true), w: () => writeBack(),
       i: () => identitySel.focus(), o: () => orientationSel.focus(), "0": () => fit(),
-      "+": () => zoomAt(1.5, rect.width / 2, rect.height / 2), "=": () => zoomAt(1.5, rect.width / 2, rect.height / 2),
-      "-": () => zoomAt(1 / 1.5, rect.width / 2, rect.height / 2),
+      "+": () => zoomAt(1.5, mx, my), "=": () => zoomAt(1.5, mx, my), "-": () => zoomAt(1 / 1.5, mx, my),  // about the current box
     };
     const action = actions[event.key];
     if (action) { event.preventDefault(); action(); }
