@@ -13,7 +13,9 @@ from dhf_assets.lib.sample import sample_manifest
 
 CAVE, MURAL = "MG045", "south_wall"
 Box = tuple[int, int, int, int]
-OFF_BY = 24  # the first proposal's right edge lies this far outside its face
+OFF_BY = 24
+HOSTILE = '<img src=x id=pwned onerror="document.title=1">overlaps face 1'
+  # the first proposal's right edge lies this far outside its face
 
 
 def set_aside_xml(archive: Path) -> tuple[list[Box], list[Box]]:
@@ -34,4 +36,6 @@ def proposal_rows(database: Path, archive: Path, faces: list[Box], others: list[
         con.executemany(f"insert into murals ({', '.join(MURAL_COLUMNS)}) values ({', '.join('?' * len(MURAL_COLUMNS))})", rows)
         con.executemany("insert into face_proposals values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', null)",
                         [(pid, CAVE, MURAL, *box, 0.99 - i / 100, "mtcnn") for i, (pid, box) in enumerate(zip(ids, proposals))])
+        con.execute("insert into face_proposals values ('hostile', ?, ?, 1, 1, 30, 30, 0.5, 'mtcnn', 'annotated', ?)",
+                    [CAVE, MURAL, HOSTILE])  # last by score: a text to show escaped
     return ids

@@ -25,7 +25,7 @@ from dhf_assets.lib.sample import build_sample_archive
 from dhf_assets.lib.voc import parse_voc_file
 
 from .conftest import _require_browser, env_for
-from .proposal_fixture import CAVE, MURAL, OFF_BY, proposal_rows, set_aside_xml
+from .proposal_fixture import CAVE, HOSTILE, MURAL, OFF_BY, proposal_rows, set_aside_xml
 
 SHOTS = os.environ.get("DHF_SCREENSHOT_DIR")
 
@@ -74,12 +74,15 @@ def test_a_curator_confirms_proposals_and_writes_the_murals_voc_file(tmp_path, s
     press(driver, "x")
     WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pbox.accept")) == len(faces)
                                     and d.find_elements(By.CSS_SELECTOR, ".pbox.reject"))
+    WebDriverWait(driver, 10).until(lambda d: HOSTILE in d.find_element(By.ID, "pstatus").text)  # shown as text
+    assert driver.find_elements(By.ID, "pwned") == [] and driver.title.startswith("Mural")
     press(driver, "+", "+")  # zoomed in, the view fetches sharper tiles of a finer level
     WebDriverWait(driver, 10).until(lambda d: any("/tile/MG045/south_wall/0/" in (i.get_attribute("src") or "")
                                                   for i in d.find_elements(By.CSS_SELECTOR, "#tiles img")))
     press(driver, "0", "w")
     WebDriverWait(driver, 20).until(lambda d: "written" in d.find_element(By.ID, "writeresult").text)
     if SHOTS:
+        press(driver, "k", "k")  # back on an accepted face
         driver.save_screenshot(str(Path(SHOTS) / "workbench_mural.png"))
 
     xml = tmp_path / "archive" / "murals" / CAVE / f"{MURAL}.xml"
