@@ -37,6 +37,8 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
     async def murals(request: Request) -> Response:
         cave_id = request.path_params["cave_id"]
         data = store.refresh()
+        if cave_id not in {cave for cave, _ in data.scans}:  # only a cave the tables list names a file
+            return render("empty.html", counters=bench.counters(), missing=cave_id)
         latest, problems = store.decisions(cave_id)
         rows = []
         for (cave, mural_id), scan in sorted(data.scans.items()):
