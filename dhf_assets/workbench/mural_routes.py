@@ -35,9 +35,10 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
     store = ProposalStore(bench.database, bench.archive)
 
     async def murals(request: Request) -> Response:
-        cave_id = request.path_params["cave_id"]
         data = store.refresh()
-        if cave_id not in {cave for cave, _ in data.scans}:  # only a cave the tables list names a file
+        caves = sorted({cave for cave, _ in data.scans})
+        cave_id = request.path_params.get("cave_id") or (caves[0] if caves else "")
+        if cave_id not in caves:  # only a cave the tables list names a file
             return render("empty.html", counters=bench.counters(), missing=cave_id)
         latest, problems = store.decisions(cave_id)
         rows = []
@@ -51,7 +52,7 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
                          "open": sum(p.status == "open" for p in listed), "all": len(listed),
                          "accepted": sum(bool(d and d.decision == "accept") for d in decided),
                          "rejected": sum(bool(d and d.decision == "reject") for d in decided)})
-        return render("murals.html", cave_id=cave_id, rows=rows, problems=problems, counters=bench.counters(),
+        return render("murals.html", cave_id=cave_id, caves=caves, rows=rows, problems=problems, counters=bench.counters(),
                       tags=[], store_notice=store.notice)
 
     async def mural(request: Request) -> Response:
@@ -127,7 +128,7 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         return JSONResponse({"ok": report.ok, "lines": lines, "problems": report.problems})
 
     return [
-        Route("/cave/{cave_id}/murals", murals), Route("/mural/{cave_id}/{mural_id}", mural),
+        Route("/murals", murals), Route("/cave/{cave_id}/murals", murals), Route("/mural/{cave_id}/{mural_id}", mural),
         Route("/tile/{cave_id}/{mural_id}/{level:int}/{column:int}/{row:int}.jpg", tile),
         Route("/api/proposals/decide", decide, methods=["POST"]), Route("/api/proposals/write", write, methods=["POST"]),
     ]
