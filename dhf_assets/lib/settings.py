@@ -69,10 +69,11 @@ DEFAULTS: dict[str, str] = {
     "DHF_POOL_WAIT_LOG_S": "30",
     "DHF_POOL_WAIT_TIMEOUT_S": "7200",
     # face_proposals: which murals are searched ("unannotated": those without an XML; "all": every
-    # readable scan, to find missed faces), by which detectors, down to which face size (scan pixels),
-    # and the box style ("head": the annotators' box around the head; "tight": the detectors' own).
+    # readable scan, to find missed faces), by which detectors ("auto": YuNet when DHF_YUNET_MODEL is
+    # set, else MTCNN; or a list of mtcnn, yunet), down to which face size (scan pixels), and the box
+    # style ("head": the annotators' box around the head; "tight": the detectors' own).
     "DHF_PROPOSALS_SCOPE": "unannotated",
-    "DHF_PROPOSAL_DETECTORS": "mtcnn,yunet",
+    "DHF_PROPOSAL_DETECTORS": "auto",
     "DHF_YUNET_MODEL": "",
     "DHF_PROPOSAL_MIN_FACE_PX": "40",
     "DHF_PROPOSAL_BOX_STYLE": "head",

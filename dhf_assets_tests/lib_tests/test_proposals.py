@@ -13,11 +13,27 @@ from dhf_assets.lib.detect.mtcnn import build_mtcnn, min_face_for
 from dhf_assets.lib.detect.registry import load_proposal_detectors
 from dhf_assets.lib.detect.types import SearchParams, WeightsMissingError
 from dhf_assets.lib.detect.yunet import build_yunet
+from dhf_assets.lib.images import ImageError
 from dhf_assets.lib.proposals.detect import Found, detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
-from dhf_assets.lib.proposals.merge import HEAD_STYLE, TIGHT_STYLE, merge, pixel_box, restyle
+from dhf_assets.lib.proposals.merge import (
+    HEAD_STYLE,
+    TIGHT_STYLE,
+    merge,
+    pixel_box,
+    restyle,
+)
 from dhf_assets.lib.proposals.propose import MuralScan, iou, propose_mural, status_of
-from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles, plan_tiles, pyramid_scales, tile_count, windows
+from dhf_assets.lib.proposals.scan import decode_for_search
+from dhf_assets.lib.proposals.tiles import (
+    TileGrid,
+    iter_tiles,
+    plan_tiles,
+    pyramid_scales,
+    scaled_size,
+    tile_count,
+    windows,
+)
 from dhf_assets.lib.proposals.voc_out import proposals_voc
 from dhf_assets.lib.voc import parse_voc_bytes
 
@@ -40,8 +56,8 @@ def test_windows_cover_the_side_and_every_span_up_to_the_overlap_lies_inside_one
         assert any(s <= start and start + min(overlap, length) <= e for s, e in spans)
 
 
-@pytest.mark.parametrize("width, height, scales, tiles", [(900, 640, [0.6], 1), (8447, 4946, [0.6, 0.15, 0.0375], 67),
-                                                         (2400, 1400, [0.6, 0.15], 7)])
+@pytest.mark.parametrize("width, height, scales, tiles", [(900, 640, [0.5], 1), (8447, 4946, [0.5, 0.125, 0.03125], 18),
+                                                         (2400, 1400, [0.5, 0.125], 3)])
 def test_the_pyramid_runs_from_the_smallest_face_to_one_tile(width, height, scales, tiles):
     grid = TileGrid()
     assert pyramid_scales(width, height, grid) == pytest.approx(scales)
@@ -49,7 +65,7 @@ def test_the_pyramid_runs_from_the_smallest_face_to_one_tile(width, height, scal
     assert max(width, height) * pyramid_scales(width, height, grid)[-1] <= grid.tile
 
 
-@pytest.mark.parametrize("bad", [{"overlap": 640}, {"ratio": 1.0}, {"detect_px": 40, "ratio": 4.0}, {"min_face_px": 0}])
+@pytest.mark.parametrize("bad", [{"overlap": 1024}, {"ratio": 1.0}, {"detect_px": 40, "ratio": 4.0}, {"min_face_px": 0}])
 def test_a_grid_that_would_cut_faces_is_refused(bad):
     with pytest.raises(ValueError):
         TileGrid(**bad)
@@ -59,14 +75,34 @@ def test_a_grid_that_would_cut_faces_is_refused(bad):
                                       ((600, 100, 640, 150), False), ((100, 0, 150, 40), False)])
 def test_a_box_on_an_inner_edge_is_a_cut_face_and_the_mural_border_is_not(box, cut):
     # a tile inside the mural on its left only: x0 > 0, top and right at the mural's border
-    (tile,) = [t for t in plan_tiles(1000, 500, 1.0, TileGrid(min_face_px=24)) if t.x0 > 0]
+    (tile,) = [t for t in plan_tiles(1000, 500, 1.0, TileGrid(tile=640)) if t.x0 > 0]
     assert tile.inner == (True, False, False, False)
     assert tile.cuts(box) is cut
 
 
+@pytest.mark.parametrize("size, decoded", [((2000, 1200), (1000, 600)), ((2001, 1201), (1001, 601)), ((900, 640), (450, 320))])
+def test_a_jpeg_scan_decodes_once_at_the_finest_search_scale(tmp_path, size, decoded):
+    path = tmp_path / "scan.jpg"
+    Image.new("RGB", size, (120, 90, 60)).save(path)
+    image, full = decode_for_search(path, 250_000_000, TileGrid())
+    assert full == size and image.size == decoded and image.mode == "RGB"
+    tiles = list(iter_tiles(image, TileGrid(), full))
+    scaled = scaled_size(*size, 0.5)
+    assert len(tiles) == tile_count(*size, TileGrid()) and tiles[0][1].shape[:2] == (scaled[1], scaled[0])
+
+
+@pytest.mark.parametrize("content, reason", [(b"<html>not a scan</html>", "not an image"), (None, "truncated")])
+def test_an_unreadable_scan_is_refused_with_its_reason(tmp_path, content, reason):
+    path = tmp_path / "scan.jpg"
+    Image.new("RGB", (800, 600), (10, 20, 30)).save(path)
+    path.write_bytes(content if content is not None else path.read_bytes()[:2000])
+    with pytest.raises(ImageError, match=reason):
+        decode_for_search(path, 250_000_000, TileGrid())
+
+
 def test_tiles_hold_the_scan_pixels_and_map_back_to_scan_coordinates():
     scan = Image.fromarray(np.random.default_rng(0).integers(0, 255, (700, 1500, 3), dtype=np.uint8))
-    grid = TileGrid(min_face_px=24)  # scale 1: tiles are crops of the scan itself
+    grid = TileGrid(tile=640, min_face_px=20)  # scale 1: tiles are crops of the scan itself
     first = [(t, p) for t, p in iter_tiles(scan, grid) if t.scale == 1.0]
     assert len(first) == len(plan_tiles(1500, 700, 1.0, grid))
     tile, pixels = first[-1]
@@ -165,8 +201,8 @@ class FailingOnce:
 @pytest.fixture(scope="module")
 def south_wall(tmp_path_factory) -> Path:
     """MG045/south_wall of the sample: 1800 x 1200, 8 real faces and a cloud."""
-    from dhf_assets.lib.sample_render import mural_files
     from dhf_assets.lib.sample_layout import MURALS
+    from dhf_assets.lib.sample_render import mural_files
 
     (spec,) = [m for m in MURALS if (m.cave_id, m.mural_id) == ("MG045", "south_wall")]
     path = tmp_path_factory.mktemp("sample") / "south_wall.jpg"
@@ -175,9 +211,9 @@ def south_wall(tmp_path_factory) -> Path:
 
 
 def test_a_failing_tile_is_reported_and_the_other_tiles_are_searched(yunet):
-    scan = Image.fromarray(np.full((700, 1500, 3), 128, dtype=np.uint8))
-    results = detect_tiles(iter_tiles(scan, TileGrid()), (FailingOnce(yunet),), TileGrid())
-    assert results.tiles == tile_count(1500, 700, TileGrid()) and len(results.failures) == 1
+    scan, grid = Image.fromarray(np.full((700, 1500, 3), 128, dtype=np.uint8)), TileGrid(tile=640)
+    results = detect_tiles(iter_tiles(scan, grid), (FailingOnce(yunet),), grid)
+    assert results.tiles == tile_count(1500, 700, grid) == 3 and len(results.failures) == 1
     assert "yunet failed: RuntimeError: out of memory in the tile" in results.failures[0][1]
 
 
@@ -199,6 +235,6 @@ def test_propose_mural_finds_the_sample_faces_or_refuses_an_oversized_scan(yunet
 
 def test_mtcnn_searches_a_tile_down_to_the_grid_face_size(shared):
     image = np.asarray(Image.open(shared("testdata", "faces", "group3_13.jpg")).convert("RGB"))
-    found = detect_tiles([(plan_tiles(933, 682, 1.0, TileGrid(min_face_px=24))[0], image[:640, :640])],
-                         (build_mtcnn(batch_size=1),), TileGrid(min_face_px=24))
+    found = detect_tiles([(plan_tiles(933, 682, 1.0, TileGrid(tile=640))[0], image[:640, :640])],
+                         (build_mtcnn(batch_size=1),), TileGrid(tile=640))
     assert len(found.found) == 2 and {f.detector for f in found.found} == {"mtcnn"}  # the third face is cut off

@@ -52,17 +52,17 @@ def face_proposals(context: dg.AssetExecutionContext, store: DhfStore, proposer:
     """Face boxes the detectors propose over the cave's whole murals (by default those without an XML), open or already annotated."""
     cave_id = context.partition_key
     upstream = store.query(UPSTREAM_SQL, [cave_id, cave_id])
-    setup = proposer.setup()
-    fingerprint = combine("face_proposals", PROPOSALS_VERSION, upstream[0][0] if upstream else "-", proposer.version(), setup.summary,
+    fingerprint = combine("face_proposals", PROPOSALS_VERSION, upstream[0][0] if upstream else "-", proposer.version(),
                           str(store.max_mural_pixels))
     open_files = {proposals_voc_path(store.output, cave_id, m) for (m,) in store.query(
         "select distinct mural_id from face_proposals where cave_id = ? and status = 'open'", [cave_id])}
     if unchanged(context, store, "face_proposals", fingerprint, open_files):
         return skipped(store, "face_proposals", cave_id, fingerprint)
-    context.log.info(setup.summary)
-    if not setup.detectors:
-        raise dg.Failure(description=f"no detector can search murals: {setup.summary}")
     scans, sizes = mural_scans(store, cave_id, proposer.scope)
+    setup = proposer.setup()  # after the skip: loading a model costs seconds
+    context.log.info(setup.summary)
+    if scans and not setup.detectors:
+        raise dg.Failure(description=f"no detector can search murals: {setup.summary}")
     rows, problems, tiles, seconds = [], [], 0, {}
     with limited_torch_threads():
         for scan in scans:  # one scan decoded at a time: memory stays bounded

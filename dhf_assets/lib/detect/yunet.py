@@ -10,15 +10,20 @@ put where. `SearchParams.max_side` shrinks an image first; YuNet's anchors reach
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
 
 from dhf_assets.lib.detect._images import as_rgb_batch
 from dhf_assets.lib.detect.preprocess import fit
-from dhf_assets.lib.detect.types import Detection, ImageDetections, SearchParams, WeightsMissingError
+from dhf_assets.lib.detect.types import (
+    Detection,
+    ImageDetections,
+    SearchParams,
+    WeightsMissingError,
+)
 
 MODEL_HELP = (
     "set DHF_YUNET_MODEL to OpenCV Zoo's face_detection_yunet_2023mar.onnx "

@@ -68,7 +68,8 @@ def merge(found: list[Found], width: int, height: int, style: dict[str, BoxStyle
         return []
     boxes = torch.tensor([f.box for f in styled], dtype=torch.float32)
     scores = torch.tensor([f.score for f in styled], dtype=torch.float32)
-    from torchvision.ops import box_iou  # imported after nms, which makes torchvision importable here
+    # imported here, after lib/detect/nms.py has made torchvision importable on the CPU-only torch
+    from torchvision.ops import box_iou
 
     overlaps = box_iou(boxes, boxes) > iou
     taken = torch.zeros(len(styled), dtype=torch.bool)

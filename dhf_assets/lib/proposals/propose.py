@@ -8,10 +8,11 @@ from pathlib import Path
 
 from dhf_assets.lib.boxes import PixelBox
 from dhf_assets.lib.detect.types import FaceDetector
-from dhf_assets.lib.images import ImageError, decode_rgb
+from dhf_assets.lib.images import ImageError
 from dhf_assets.lib.proposals.detect import detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
 from dhf_assets.lib.proposals.merge import BoxStyle, Merged, merge
+from dhf_assets.lib.proposals.scan import decode_for_search
 from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles
 from dhf_assets.lib.quarantine import Problem
 
@@ -73,14 +74,14 @@ def propose_mural(scan: MuralScan, detectors: tuple[FaceDetector, ...], grid: Ti
     started = time.perf_counter()
     result = MuralProposals()
     try:
-        image = decode_rgb(scan.path, max_pixels)
+        image, (width, height) = decode_for_search(scan.path, max_pixels, grid)
     except ImageError as exc:
         result.problems.append(Problem("proposals", scan.path.name, scan.mural_id, f"scan not searched: {exc}"))
         return result
-    found = detect_tiles(iter_tiles(image, grid), detectors, grid)
+    found = detect_tiles(iter_tiles(image, grid, (width, height)), detectors, grid)
     result.tiles = found.tiles
     result.problems += [Problem("proposals", scan.path.name, label, f"{reason}; the mural's other tiles were searched")
                         for label, reason in found.failures]
-    result.rows = proposal_rows(scan, merge(found.found, image.width, image.height, style))
+    result.rows = proposal_rows(scan, merge(found.found, width, height, style))
     result.seconds = time.perf_counter() - started
     return result
