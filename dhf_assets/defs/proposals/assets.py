@@ -9,6 +9,7 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.proposals.resources import ProposalsResource
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.boxes import PixelBox
+from dhf_assets.lib.detect.registry import DetectorSetup
 from dhf_assets.lib.files import remove_stale_files
 from dhf_assets.lib.fingerprints import combine
 from dhf_assets.lib.proposals.propose import PROPOSAL_COLUMNS, MuralScan, propose_mural
@@ -59,10 +60,12 @@ def face_proposals(context: dg.AssetExecutionContext, store: DhfStore, proposer:
     if unchanged(context, store, "face_proposals", fingerprint, open_files):
         return skipped(store, "face_proposals", cave_id, fingerprint)
     scans, sizes = mural_scans(store, cave_id, proposer.scope)
-    setup = proposer.setup()  # after the skip: loading a model costs seconds
-    context.log.info(setup.summary)
+    # Models load only when a mural needs searching (after the skip: loading one costs seconds).
+    setup = proposer.setup() if scans else DetectorSetup((), {})
+    summary = setup.summary if scans else "none loaded: no mural to search"
+    context.log.info(summary)
     if scans and not setup.detectors:
-        raise dg.Failure(description=f"no detector can search murals: {setup.summary}")
+        raise dg.Failure(description=f"no detector can search murals: {summary}")
     rows, problems, tiles, seconds = [], [], 0, {}
     with limited_torch_threads():
         for scan in scans:  # one scan decoded at a time: memory stays bounded
@@ -92,7 +95,7 @@ def face_proposals(context: dg.AssetExecutionContext, store: DhfStore, proposer:
         "quarantined": len(problems),
         "tiles": tiles,
         "seconds_per_mural": dg.MetadataValue.json(seconds),
-        "detectors": setup.summary,
+        "detectors": summary,
         "scope": proposer.scope,
         "voc_files": len(written),
         "stale_voc_removed": removed,

@@ -1,1 +1,1 @@
-"""Face detectors (MTCNN, RetinaFace) behind one small interface."""
+"""Face detectors (MTCNN, RetinaFace, YuNet) behind one small interface."""
