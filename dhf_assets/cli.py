@@ -65,6 +65,23 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_proposals_write(args: argparse.Namespace) -> int:
+    from dhf_assets.lib.proposals.write_voc import write_accepted
+
+    try:
+        report = write_accepted(Paths.from_env().archive, args.cave, args.mural, merge=args.merge)
+    except ValueError as exc:
+        print(f"dhf proposals write: {exc}", file=sys.stderr)
+        return 2
+    for problem in report.problems:
+        print(f"proposals file, {problem}: not used", file=sys.stderr)
+    for outcome in report.murals:
+        print(outcome.line(), file=sys.stdout if outcome.action != "refused" else sys.stderr)
+    if not report.murals:
+        print(f"no accepted proposal in cave {args.cave}" + (f", mural {args.mural}" if args.mural else ""))
+    return 0 if report.ok else 1
+
+
 def cmd_review_export(args: argparse.Namespace) -> int:
     from dhf_assets.lib.review_export import export_review_sheet
 
@@ -191,6 +208,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-remote", action="store_true",
                        help="required to bind an address other than loopback (anyone who reaches it can decide)")
     serve.set_defaults(run=cmd_review_serve)
+    proposals = commands.add_parser("proposals", help="face-box proposals").add_subparsers(dest="action", required=True)
+    write = proposals.add_parser("write", help="the accepted proposals as VOC files in the archive (its one writer)")
+    write.add_argument("--cave", required=True, metavar="ID")
+    write.add_argument("--mural", metavar="ID", help="only this mural (default: every mural with accepted boxes)")
+    write.add_argument("--merge", action="store_true",
+                       help="add to an existing XML the boxes that overlap none of its own (a dot-prefixed backup is kept)")
+    write.set_defaults(run=cmd_proposals_write)
     export = commands.add_parser("export", help="dataset exports").add_subparsers(dest="action", required=True)
     select = export.add_parser("select", help="a training set by attributes, with captions from the tags")
     select.add_argument("--subset", default="500", choices=("3k", "500"))

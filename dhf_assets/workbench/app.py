@@ -31,6 +31,7 @@ from . import images
 from dhf_assets.lib.settings import current_settings
 
 from .filters import SORT_CHOICES, STATUS_CHOICES, GridFilter
+from .mural_routes import mural_routes
 from .state import Workbench
 
 HERE = Path(__file__).parent
@@ -216,7 +217,7 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         Route("/", index), Route("/cave/{cave_id}", grid), Route("/face/{face_id}", detail),
         Route("/img/thumb/{face_id}", _image("thumb")), Route("/img/crop/{face_id}", _image("crop")),
         Route("/img/mural/{face_id}", _image("mural")), Route("/api/decide", decide, methods=["POST"]),
-        Route("/api/keep", keep, methods=["POST"]),
+        Route("/api/keep", keep, methods=["POST"]), *mural_routes(bench, render, refused, reviewer),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes, middleware=[
