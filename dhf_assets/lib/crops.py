@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .boxes import PixelBox, face_id_for, voc_to_pixel_box
 from .images import ImageError, decode_rgb, write_png_atomic
+from .near_duplicates import image_hash
 from .quarantine import Problem
 from .vocabulary import IDENTITIES, ORIENTATIONS, UNLABELLED_NAME
 from .voc import VocError, VocObject, parse_voc_file
@@ -105,9 +106,11 @@ def _plan_object(
 
 
 def extract_mural_faces(
-    mural: MuralRecord, output_dir: Path, max_pixels: int, compress_level: int
+    mural: MuralRecord, output_dir: Path, max_pixels: int, compress_level: int,
+    hashes: dict[str, str] | None = None,
 ) -> tuple[list[tuple], list[Problem]]:
-    """Face rows (in FACE_COLUMNS order) and problems for one mural; decodes the scan once."""
+    """Face rows (in FACE_COLUMNS order) and problems for one mural; decodes the scan once.
+    With `hashes`, each crop's perceptual hash is added to it by face id (lib/near_duplicates.py)."""
     planned, problems = plan_faces(mural)
     if not planned:
         return [], problems
@@ -121,6 +124,8 @@ def extract_mural_faces(
             relative = Path("crops") / mural.cave_id / mural.mural_id / f"{face.face_id}.png"
             crop = image.crop(face.box.as_tuple())
             digest = write_png_atomic(crop, output_dir / relative, compress_level)
+            if hashes is not None:
+                hashes[face.face_id] = image_hash(crop)
             rows.append((
                 face.face_id, mural.cave_id, mural.mural_id, face.object_index, *face.box.as_tuple(),
                 face.box.width, face.box.height, face.identity, face.orientation, relative.as_posix(), digest,

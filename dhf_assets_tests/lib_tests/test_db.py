@@ -65,3 +65,14 @@ def test_readers_and_writers_wait_for_another_process(tmp_path):
     with pytest.raises(db.DatabaseBusy, match="stayed locked"):
         db.connect(path, timeout_s=0.5)
     holder.join()
+
+
+@pytest.mark.parametrize("damage", ["drop table crop_phashes", "alter table upscaled_faces drop column tile_size", None])
+def test_a_write_connection_restores_a_missing_table_or_added_column(tmp_path, damage):
+    path = tmp_path / "t.duckdb"
+    with db.write_connection(path) as con:
+        if damage:
+            con.execute(damage)
+    with db.write_connection(path) as con:  # the catalog check finds what is missing and runs the DDL
+        assert db._schema_current(con)
+        assert con.execute("select count(*) from upscaled_faces where tile_size is null").fetchone() == (0,)

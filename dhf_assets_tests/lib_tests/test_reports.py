@@ -68,6 +68,20 @@ def test_one_figure_per_mural_with_faces_and_stale_figures_removed(fixture, tmp_
     assert opened(m1.png).width == 240
 
 
+def test_figures_with_unchanged_inputs_are_kept_and_only_changed_ones_drawn(fixture, tmp_path):
+    first, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=240)
+    recorded = {(w.path.parent.name, w.path.stem): w.inputs for w in first}
+    again, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=240, recorded=recorded)
+    assert all(w.drawn for w in first) and not any(w.drawn for w in again)
+    assert [(w.path, w.caption, w.pairs, w.png) for w in again] == [(w.path, w.caption, w.pairs, w.png) for w in first]
+    (tmp_path / "murals" / "B2" / "w1.png").unlink()
+    changed = {**recorded, ("A1", "m1"): "inputs of an earlier build"}
+    third, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=240, recorded=changed)
+    assert sorted(w.path.stem for w in third if w.drawn) == ["m1", "w1"] and (tmp_path / "murals" / "B2" / "w1.png").exists()
+    bigger, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=260, recorded=recorded)
+    assert all(w.drawn for w in bigger)  # the figure size is one of the inputs
+
+
 def test_a_vanished_scan_is_skipped_with_its_reason(fixture, tmp_path):
     with write_connection(fixture.database) as con:
         con.execute("update murals set path = 'murals/A1/missing.jpg' where mural_id = 'm3'")

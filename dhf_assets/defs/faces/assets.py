@@ -10,7 +10,9 @@ from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
+from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.files import remove_stale_files
+from dhf_assets.lib.near_duplicates import HASH_COLUMNS
 from dhf_assets.lib.quarantine import Problem
 
 
@@ -39,13 +41,16 @@ def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeR
         return skipped(step)
     rows: list[tuple] = []
     problems: list[Problem] = []
+    hashes: dict[str, str] = {}  # pHash of each crop while it is in memory: near_duplicates reads them
     for mural in mural_records(store, cave_id):  # one mural decoded at a time: memory stays bounded
         mural_rows, mural_problems = extract_mural_faces(
-            mural, store.output, store.max_mural_pixels, store.png_compress_level
+            mural, store.output, store.max_mural_pixels, store.png_compress_level, hashes
         )
         rows += mural_rows
         problems += mural_problems
-    store.replace(step.writes(FACE_COLUMNS, rows, "faces", problems))
+    phashes = [(row[0], cave_id, row[-1], hashes[row[0]]) for row in rows]
+    store.replace([*step.writes(FACE_COLUMNS, rows, "faces", problems),
+                   TableWrite("crop_phashes", HASH_COLUMNS, phashes, {"cave_id": cave_id})])
     kept = {store.output / row[FACE_COLUMNS.index("crop_path")] for row in rows}
     removed = remove_stale_files(store.output / "crops" / cave_id, kept, "*.png")
     sides = Counter(_size_band(max(r[8], r[9])) for r in rows)

@@ -2,13 +2,18 @@
 
 import dagster as dg
 
+from dhf_assets.defs.incremental.skip import FORCE_TAG
 from dhf_assets.defs.resources import DhfStore
+from dhf_assets.lib.db import TableWrite
 from dhf_assets.lib.reports.build import (write_attribute_charts, write_crop_resolution_chart,
                                           write_mural_figures)
 from dhf_assets.lib.reports.embed import markdown_image
+from dhf_assets.lib.incremental import FACE_INPUT_COLUMNS
 
 # Mural figures shown inline in the UI (the rest are files): the ones with the most symmetric pairs.
 PREVIEW_MURALS = 3
+# Each figure's inputs are kept in face_stage_inputs under this asset name, keyed by mural (lib/incremental.py).
+FIGURES = "mural_symmetry_figures"
 
 
 class MuralFiguresConfig(dg.Config):
@@ -40,14 +45,20 @@ def crop_resolution_chart(store: DhfStore) -> dg.MaterializeResult:
 def mural_symmetry_figures(context: dg.AssetExecutionContext, config: MuralFiguresConfig,
                            store: DhfStore) -> dg.MaterializeResult:
     """Every mural with its face boxes, symmetry axis and symmetric pairs labelled with H/V/A errors (Figure 8)."""
+    recorded = {} if context.run.tags.get(FORCE_TAG) == "true" else {
+        (cave, mural): inputs for cave, mural, inputs in store.query(
+            "select cave_id, face_id, inputs from face_stage_inputs where asset = ?", [FIGURES])}
     written, skipped = write_mural_figures(store.database, store.archive, store.output / "reports",
-                                           config.max_side, store.max_mural_pixels)
+                                           config.max_side, store.max_mural_pixels, recorded)
+    store.replace([TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS,
+                              [(w.path.parent.name, FIGURES, w.path.stem, w.inputs) for w in written], {"asset": FIGURES})])
     for reason in skipped:
         context.log.warning(f"mural figure skipped: {reason}")
     shown = sorted(written, key=lambda w: (-w.pairs, str(w.path)))[:PREVIEW_MURALS]
     previews = "\n\n".join(f"**{w.caption}**\n\n{markdown_image(w.png, w.path.stem, 120_000)}" for w in shown)
     return dg.MaterializeResult(metadata={
         "figures": len(written),
+        "drawn": sum(w.drawn for w in written),
         "skipped": dg.MetadataValue.json(skipped),
         "folder": dg.MetadataValue.path(str(store.output / "reports" / "murals")),
         "preview": dg.MetadataValue.md(previews or "_no mural with faces yet_"),

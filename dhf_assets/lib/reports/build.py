@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from .. import db
 from ..images import write_bytes_atomic
 from ..exports.folders import safe_join
+from ..incremental import combine, plan_reuse
 from ..vocabulary import VOCABULARY
 from .charts import attribute_distribution_png, crop_resolution_png
-from .murals import MuralFigure, SymmetryPair, figure_title, load_preview, mural_figure_png
+from .murals import FIGURE_VERSION, MuralFigure, SymmetryPair, figure_title, load_preview, mural_figure_png
 
 SUBSET_LABELS = {"3k": "Dunhuang_Faces-3k", "500": "Dunhuang_Faces-500"}
 
@@ -21,6 +25,8 @@ class Written:
     png: bytes
     caption: str
     pairs: int = 0  # symmetric pairs drawn (mural figures)
+    inputs: str = ""  # mural figures: hash of what the figure was drawn from (lib/incremental.py)
+    drawn: bool = True  # False: the figure of an earlier build was kept, its inputs unchanged
 
 
 def distribution_rows(rows: list[tuple]) -> list[tuple]:
@@ -65,16 +71,19 @@ def write_crop_resolution_chart(database: Path, reports: Path) -> Written:
 
 
 def write_mural_figures(database: Path, archive: Path, reports: Path, max_side: int = 1600,
-                        max_pixels: int = 250_000_000) -> tuple[list[Written], list[str]]:
+                        max_pixels: int = 250_000_000, recorded: Mapping[tuple[str, str], str] | None = None,
+                        ) -> tuple[list[Written], list[str]]:
     """One PNG per mural with faces at reports/murals/<cave_id>/<mural_id>.png, and the murals skipped
-    with their reason; PNGs of murals that are gone are removed."""
+    with their reason; PNGs of murals that are gone are removed. A mural whose figure inputs equal
+    `recorded[(cave_id, mural_id)]` and whose PNG exists keeps its PNG (not drawn again)."""
     murals = db.query(database, """
-        select m.cave_id, m.mural_id, m.path, m.width, m.height, s.axis_x
+        select m.cave_id, m.mural_id, m.path, m.width, m.height, s.axis_x, m.sha256
         from murals m left join mural_symmetry s using (cave_id, mural_id)
         where exists (select 1 from faces f where f.cave_id = m.cave_id and f.mural_id = m.mural_id)
         order by m.cave_id, m.mural_id""")[1]
     boxes: dict[tuple[str, str], list[tuple[int, int, int, int]]] = {}
-    for cave, mural, *box in db.query(database, "select cave_id, mural_id, xmin, ymin, xmax, ymax from faces")[1]:
+    for cave, mural, *box in db.query(database, """select cave_id, mural_id, xmin, ymin, xmax, ymax from faces
+                                                    order by cave_id, mural_id, face_id""")[1]:
         boxes.setdefault((cave, mural), []).append(tuple(box))
     pairs: dict[tuple[str, str], list[SymmetryPair]] = {}
     for cave, mural, *values in db.query(database, """
@@ -84,22 +93,39 @@ def write_mural_figures(database: Path, archive: Path, reports: Path, max_side: 
             order by p.cave_id, p.mural_id, p.left_face_id""")[1]:
         pairs.setdefault((cave, mural), []).append(SymmetryPair(tuple(values[0:4]), tuple(values[4:8]), *values[8:]))
     folder = reports / "murals"
+    current = {(cave, mural): combine(FIGURE_VERSION, path, sha, f"{width}x{height}", repr(axis_x),
+                                      repr(boxes[(cave, mural)]), repr(pairs.get((cave, mural), [])),
+                                      str(max_side), str(max_pixels))
+               for cave, mural, path, width, height, axis_x, sha in murals}
+    target = {key: folder / key[0] / f"{key[1]}.png" for key in current}
+    plan = plan_reuse(current, recorded or {}, {key: key for key in current}, lambda key: target[key].exists())
+    kept = set(plan.reused)
     written, skipped = [], []
-    for cave, mural, path, width, height, axis_x in murals:
+    for cave, mural, path, width, height, axis_x, _ in murals:
+        key = (cave, mural)
+        mural_pairs, mural_boxes = pairs.get(key, []), boxes[key]
+        if key in kept:  # the caption's scale is the kept PNG's width over the scan's
+            png = target[key].read_bytes()
+            scale = _png_width(target[key]) / width
+            title = figure_title(cave, mural, (width, height), scale, len(mural_boxes), mural_pairs)
+            written.append(Written(target[key], png, title, len(mural_pairs), current[key], drawn=False))
+            continue
         try:
             preview, scale = load_preview(safe_join(archive, path), max_side, max_pixels)
         except (OSError, ValueError) as exc:  # the scan changed or vanished since it was ingested
             skipped.append(f"{cave}/{mural}: {exc}")
             continue
-        mural_pairs = pairs.get((cave, mural), [])
-        mural_boxes = boxes[(cave, mural)]
         title = figure_title(cave, mural, (width, height), scale, len(mural_boxes), mural_pairs)
         png = mural_figure_png(preview, scale, MuralFigure(title, mural_boxes, mural_pairs, axis_x))
-        target = folder / cave / f"{mural}.png"
-        write_bytes_atomic(target, png)
-        written.append(Written(target, png, title, len(mural_pairs)))
+        write_bytes_atomic(target[key], png)
+        written.append(Written(target[key], png, title, len(mural_pairs), current[key]))
     _remove_stale(folder, {w.path for w in written})
     return written, skipped
+
+
+def _png_width(path: Path) -> int:
+    with Image.open(path) as image:
+        return image.width
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

@@ -10,16 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from .charts import figure_png
+from ..images import encode_png
 
 BOX_COLOR = "#00d000"
 # One colour per pair, so that pairs on one row of figures stay apart.
 PAIR_COLORS = ("#ffb000", "#00c8ff", "#ff4fd8", "#ffffff", "#a0ff00", "#ff7a30")
 AXIS_COLOR = "#ff3030"
+# Part of each figure's inputs hash (lib/reports/build.py): change it when the drawing changes, so that
+# every kept figure is drawn again.
+FIGURE_VERSION = "mural-figure-v2"
+FIGURE_PNG_LEVEL = 1  # zlib level: a photo encodes about 4x faster than at Pillow's default 6
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,11 @@ def _center(box: tuple[int, int, int, int], scale: float) -> tuple[float, float]
 
 
 def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> bytes:
-    """Draw boxes, axis and pairs (scan coordinates times `scale`) over the preview; PNG bytes."""
+    """Draw boxes, axis and pairs (scan coordinates times `scale`) over the preview; PNG bytes.
+
+    matplotlib draws only the drawing, on a transparent canvas, and Pillow lays it over the preview:
+    an `imshow` of the photo at its own size costs twice the rest of the figure (resampling, masks).
+    """
     width, height = preview.size
     dpi = 100
     # The title (two lines) is sized to the picture's width: the PNG is exactly the preview plus a header.
@@ -75,8 +84,8 @@ def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> b
     title_font = max(5.0, min(13.0, width / (max(map(len, lines)) * 0.62 * dpi / 72)))
     header = len(lines) * title_font * 1.45 / 72 + 0.12
     figure = Figure(figsize=(width / dpi, height / dpi + header), dpi=dpi)
+    figure.patch.set_alpha(0.0)
     axes = figure.add_axes((0, 0, 1, (height / dpi) / (height / dpi + header)))
-    axes.imshow(preview, interpolation="antialiased")
     axes.set_xlim(0, width)
     axes.set_ylim(height, 0)
     axes.set_axis_off()
@@ -101,7 +110,12 @@ def mural_figure_png(preview: Image.Image, scale: float, spec: MuralFigure) -> b
                   bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": color, "linewidth": 1.5, "pad": 2})
     figure.text(0.01, 1 - 0.06 / (height / dpi + header), spec.title, fontsize=title_font, va="top",
                 fontweight="bold", linespacing=1.3)
-    return figure_png(figure, dpi=dpi, tight=False)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    drawing = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    picture = Image.new("RGBA", drawing.size, "white")
+    picture.paste(preview, (0, drawing.height - height))  # the axes fill the bottom `height` pixels
+    return encode_png(Image.alpha_composite(picture, drawing).convert("RGB"), FIGURE_PNG_LEVEL)
 
 
 def figure_title(cave_id: str, mural_id: str, size: tuple[int, int], scale: float, faces: int,
