@@ -11,12 +11,11 @@ from pathlib import Path
 import dagster as dg
 
 from dhf_assets import recovery
+from dhf_assets.bundled import bundled_path
 from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
 from dhf_assets.lib.settings import Paths, apply_defaults
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-_TEMPLATE = Path(__file__).resolve().parents[1] / "dagster.yaml"
-_FALLBACK_YAML = "telemetry:\n  enabled: false\n"
 
 
 def instance() -> dg.DagsterInstance:
@@ -26,10 +25,8 @@ def instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        if _TEMPLATE.exists():
-            shutil.copyfile(_TEMPLATE, config)
-        else:
-            config.write_text(_FALLBACK_YAML)
+        # The repository's dagster.yaml (run queue, pools, run monitoring), shipped in the package.
+        shutil.copyfile(bundled_path("dagster.yaml"), config)
     return dg.DagsterInstance.get()
 
 

@@ -19,10 +19,13 @@ from typing import Any, Iterable, Mapping, Sequence
 import duckdb
 import yaml
 
+from dhf_assets.bundled import bundled_path
+
 from . import db
 from .tables import TABLES
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+# dbt_like_sql/ of the repository, shipped inside the package (dhf_assets/bundled.py).
+SQL_ROOT = bundled_path("dbt_like_sql")
 # Layer (folder) -> what its models create; staging is built before marts.
 LAYERS: dict[str, str] = {"staging": "view", "marts": "table"}
 TEST_KINDS = ("unique", "not_null", "accepted_values", "relationships")
