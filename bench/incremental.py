@@ -40,7 +40,10 @@ def main() -> None:
         defs = runner.definitions()
         runner.register_caves(inst, ["BENCH"])
         runner.run_catalog(defs, inst)
-        print(f"workload: 1 cave, {args.murals} murals 8447x4946 JPEG, {args.boxes} boxes each; detectors mtcnn, upscaler lanczos")
+        print(
+            f"workload: 1 cave, {args.murals} murals 8447x4946 JPEG, {args.boxes} boxes each; detectors mtcnn, "
+            "upscaler lanczos"
+        )
         started = time.perf_counter()
         first = runner.run_cave(defs, inst, "BENCH")
         first_s = time.perf_counter() - started

@@ -10,15 +10,18 @@ from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality"], group_name="faces", kinds={"duckdb"})
+@dg.asset(partitions_def=caves_partitions,
+          deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality",
+                "backend_quality"], group_name="faces", kinds={"duckdb"})
 def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
-    """Everything of the cave that could not be used (or was used with a correction), with a plain reason; closes the cave's build."""
+    """Everything of the cave that could not be used (or was used corrected), with a reason; closes the cave's build."""
     cave_id = context.partition_key
     rows = store.query(
         "select stage, severity, file, item, reason from quarantine where cave_id = ? order by stage, file, item",
         [cave_id],
     )
-    inputs = store.query("select fingerprint from asset_fingerprints where cave_id = ? and asset = 'cave_inputs'", [cave_id])
+    inputs = store.query("select fingerprint from asset_fingerprints where cave_id = ? and asset = 'cave_inputs'",
+                         [cave_id])
     if inputs:  # the cave's build is complete: record which inputs it was built from
         store.replace([TableWrite("cave_builds", ("cave_id", "inputs_hash", "built_at"),
                                   [(cave_id, inputs[0][0], datetime.now(timezone.utc))], {"cave_id": cave_id})])

@@ -19,8 +19,8 @@ UPSTREAM_SQL: dict[str, str] = {
     "face_quality": """select coalesce(md5(string_agg(u.face_id || ':' || u.sha256 || ':' || f.sha256, ','
                        order by u.face_id)), '-')
                        from upscaled_faces u join faces f using (face_id) where u.cave_id = ?""",
-    "backend_quality": """select coalesce(md5(string_agg(concat_ws(':', s.face_id, f.sha256, u.sha256, u.backend, u.model_id,
-                          u.model_sha256), ',' order by s.face_id)), '-')
+    "backend_quality": """select coalesce(md5(string_agg(concat_ws(':', s.face_id, f.sha256, u.sha256, u.backend,
+                          u.model_id, u.model_sha256), ',' order by s.face_id)), '-')
                           from subset_3k s join faces f using (face_id) left join upscaled_faces u using (face_id)
                           where s.cave_id = ?""",
 }

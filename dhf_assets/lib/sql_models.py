@@ -280,7 +280,9 @@ def _build_test(model: str, column: str, kind: str, args: Any, where: str) -> Sc
     return SchemaTest(model, column, kind, sql, params, f"{model}: {description}.", reads)
 
 
-def _test_sql(model: str, column: str, kind: str, args: Any, where: str) -> tuple[str, tuple[Any, ...], str, tuple[str, ...]]:
+def _test_sql(
+    model: str, column: str, kind: str, args: Any, where: str
+) -> tuple[str, tuple[Any, ...], str, tuple[str, ...]]:
     if kind == "unique":
         return (f"select {column}, count(*) as n_rows from {model} where {column} is not null "
                 f"group by {column} having count(*) > 1 order by n_rows desc, {column}", (), f"{column} is unique", ())

@@ -22,7 +22,8 @@ print(sorted(t.job_name for t in sensor.targets), schedule.job_name)
 
 def load(value: str, *blocked: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DHF_CAVE_JOB": value}
-    return subprocess.run([sys.executable, "-c", LOAD, *blocked], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", LOAD, *blocked], env=env, cwd=REPO_ROOT, capture_output=True,
+                          text=True)
 
 
 @pytest.mark.parametrize("job", ["cave_job", "cave_job_celery", "cave_job_k8s"])

@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces, plan_faces
-from dhf_assets_tests.archive_factory import write_mural, voc_box
+from dhf_assets_tests.archive_factory import voc_box, write_mural
 
 
 def record(archive, mural_id, size, cave_id="A1") -> MuralRecord:
@@ -14,7 +14,14 @@ def record(archive, mural_id, size, cave_id="A1") -> MuralRecord:
 
 
 def test_crops_match_the_mural_pixels_exactly(tmp_path):
-    write_mural(tmp_path, "A1", "m1", (300, 200), [voc_box(11, 21, 110, 140), voc_box(1, 1, 300, 200, "face", "Left")], suffix=".png")
+    write_mural(
+        tmp_path,
+        "A1",
+        "m1",
+        (300, 200),
+        [voc_box(11, 21, 110, 140), voc_box(1, 1, 300, 200, "face", "Left")],
+        suffix=".png",
+    )
     rows, problems = extract_mural_faces(record(tmp_path, "m1", (300, 200)), tmp_path / "out", 10**8, 1)
     assert problems == []
     mural = np.asarray(Image.open(tmp_path / "murals/A1/m1.png"))

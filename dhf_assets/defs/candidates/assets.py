@@ -56,7 +56,8 @@ def face_candidates(
         detections += batch_detections
         problems += batch_problems
     store.replace([
-        *cave_stage_writes(cave_id, "face_candidates", CANDIDATE_COLUMNS, candidates, "candidates", problems, fingerprint),
+        *cave_stage_writes(cave_id, "face_candidates", CANDIDATE_COLUMNS, candidates, "candidates", problems,
+                           fingerprint),
         TableWrite("face_detections", DETECTION_COLUMNS, detections, {"cave_id": cave_id}),
     ])
     status = Counter(row[2] for row in candidates)

@@ -56,6 +56,8 @@ def cave_stage_writes(cave_id: str, table: str, columns: tuple[str, ...], rows: 
     """A stage's rows of one cave, its quarantine rows and its fingerprint, for one transaction."""
     return [
         TableWrite(table, columns, rows, {"cave_id": cave_id}),
-        TableWrite("quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems], {"cave_id": cave_id, "stage": stage}),
+        TableWrite(
+            "quarantine", QUARANTINE_COLUMNS, [p.row(cave_id) for p in problems], {"cave_id": cave_id, "stage": stage}
+        ),
         fingerprint_write(cave_id, table, fingerprint),
     ]

@@ -12,7 +12,6 @@ from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason,
 from dhf_assets.lib.reuse import FACE_INPUT_COLUMNS, face_inputs, input_rows, plan_reuse
 from dhf_assets.lib.settings import setting
 
-
 QUALITY_VERSION = "quality-v1"
 
 
@@ -33,7 +32,8 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
     current = {face_id: face_inputs(image_sha, crop_sha, *config) for face_id, _, _, _, image_sha, crop_sha in images}
     plan = plan_reuse(current, dict(store.query(
         "select face_id, inputs from face_stage_inputs where cave_id = ? and asset = 'face_quality'", [cave_id])),
-        {row[0]: row for row in store.query(f"select {', '.join(QUALITY_COLUMNS)} from face_quality where cave_id = ?", [cave_id])},
+        {row[0]: row for row in store.query(f"select {', '.join(QUALITY_COLUMNS)} from face_quality where cave_id = ?",
+                                            [cave_id])},
         lambda row: True, force=context.run.tags.get(FORCE_TAG) == "true")
     wanted = set(plan.compute)
     pairs = [Pair(face_id, store.output / crop, store.output / image, tuple(box))
@@ -46,7 +46,8 @@ def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Mater
         problems += chunk_problems
     inputs = input_rows(cave_id, "face_quality", current, {row[0] for row in rows})
     store.replace([*cave_stage_writes(cave_id, "face_quality", QUALITY_COLUMNS, rows, "quality", problems, fingerprint),
-                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "face_quality"})])
+                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs,
+                              {"cave_id": cave_id, "asset": "face_quality"})])
     means = {}
     for column in ("psnr", "ssim", "lpips", "esi_low", "esi_high"):
         values = [r[QUALITY_COLUMNS.index(column)] for r in rows if r[QUALITY_COLUMNS.index(column)] is not None]

@@ -3,8 +3,7 @@
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.reports.build import (write_attribute_charts, write_crop_resolution_chart,
-                                          write_mural_figures)
+from dhf_assets.lib.reports.build import write_attribute_charts, write_crop_resolution_chart, write_mural_figures
 from dhf_assets.lib.reports.embed import markdown_image
 
 # Mural figures shown inline in the UI (the rest are files): the ones with the most symmetric pairs.
@@ -17,7 +16,7 @@ class MuralFiguresConfig(dg.Config):
 
 @dg.asset(deps=["attribute_distribution"], group_name="reports", kinds={"python"})
 def attribute_distribution_charts(store: DhfStore) -> dg.MaterializeResult:
-    """Bar charts of the period, cave style, site, identity and orientation distributions of 3k and 500 (Figures 6, 7)."""
+    """Bar charts of the period, cave style, site, identity and orientation distributions of 3k, 500 (Figures 6-7)."""
     written = write_attribute_charts(store.database, store.output / "reports")
     return dg.MaterializeResult(metadata={
         **{f"chart_{w.path.stem.rsplit('_', 1)[-1]}": dg.MetadataValue.md(

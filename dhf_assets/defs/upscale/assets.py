@@ -35,7 +35,8 @@ GPU_OP_TAGS = {
     op_tags=GPU_OP_TAGS,
     code_version=upscale_code_version(),
 )
-def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
+def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore,
+                   upscaler: UpscalerResource) -> dg.MaterializeResult:
     """Every 3k face of the cave as a 512x512 RGB PNG through its tier (two_stage, one_stage, downsample)."""
     cave_id = context.partition_key
     crops = store.query("""select f.face_id, f.crop_path, f.sha256 from subset_3k s join faces f using (face_id)
@@ -43,14 +44,16 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
     config = (upscale_code_version(), upscaler.model_dump_json(exclude={"device", "batch_size"}),
               upscaler.model_fingerprint())
     fingerprint = upstream_fingerprint(store, "upscaled_faces", cave_id, *config)
-    outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?", [cave_id])]
+    outputs = [store.output / p for (p,) in store.query("select image_path from upscaled_faces where cave_id = ?",
+                                                        [cave_id])]
     if unchanged(context, store, "upscaled_faces", fingerprint, outputs):
         return skipped(store, "upscaled_faces", cave_id, fingerprint)
     # Per-face reuse: only faces whose crop or settings changed (or that are new) are standardized.
     current = {face_id: face_inputs(sha, *config) for face_id, _, sha in crops}
     plan = plan_reuse(current, dict(store.query(
         "select face_id, inputs from face_stage_inputs where cave_id = ? and asset = 'upscaled_faces'", [cave_id])),
-        {row[0]: row for row in store.query(f"select {', '.join(UPSCALED_COLUMNS)} from upscaled_faces where cave_id = ?", [cave_id])},
+        {row[0]: row for row in store.query(f"select {', '.join(UPSCALED_COLUMNS)} from upscaled_faces where cave_id = "
+                                            "?", [cave_id])},
         lambda row: (store.output / row[UPSCALED_COLUMNS.index("image_path")]).is_file(),
         force=context.run.tags.get(FORCE_TAG) == "true")
     wanted = set(plan.compute)
@@ -70,8 +73,10 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
                 rows += chunk_rows
                 problems += chunk_problems
     inputs = input_rows(cave_id, "upscaled_faces", current, {row[0] for row in rows})
-    store.replace([*cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems, fingerprint),
-                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs, {"cave_id": cave_id, "asset": "upscaled_faces"})])
+    store.replace([*cave_stage_writes(cave_id, "upscaled_faces", UPSCALED_COLUMNS, rows, "upscale", problems,
+                                      fingerprint),
+                   TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS, inputs,
+                              {"cave_id": cave_id, "asset": "upscaled_faces"})])
     kept = {store.output / row[UPSCALED_COLUMNS.index("image_path")] for row in rows}
     remove_stale_files(store.output / "standardized" / cave_id, kept, "*.png")
     seconds = [row[UPSCALED_COLUMNS.index("seconds")] for row in rows if row[0] in wanted]
@@ -82,6 +87,7 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
         "backend": settings["backend"] if plan.compute else upscaler.backend,
         "model_id": str(settings.get("model_id")),
-        **{key: str(settings[key]) for key in ("architecture", "model_sha256", "tile_size") if settings.get(key) is not None},
+        **{key: str(settings[key]) for key in ("architecture", "model_sha256",
+                                               "tile_size") if settings.get(key) is not None},
         "quarantined": len(problems),
     })

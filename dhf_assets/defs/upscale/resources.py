@@ -66,5 +66,7 @@ def upscale_code_version() -> str:
     """
     version = "upscale-v1|" + "|".join(setting(name) for name in RESULT_SETTINGS)
     if setting("DHF_UPSCALER") == "realesrgan":
-        version += "|sr=" + model_sha256(path_or_empty("DHF_SR_MODEL")) + "|" + "|".join(setting(n) for n in SR_SETTINGS)
+        version += (
+            "|sr=" + model_sha256(path_or_empty("DHF_SR_MODEL")) + "|" + "|".join(setting(n) for n in SR_SETTINGS)
+        )
     return version

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import db
-from ..images import write_bytes_atomic
 from ..exports.folders import safe_join
+from ..images import write_bytes_atomic
 from ..vocabulary import VOCABULARY
 from .charts import attribute_distribution_png, crop_resolution_png
 from .murals import MuralFigure, SymmetryPair, figure_title, load_preview, mural_figure_png

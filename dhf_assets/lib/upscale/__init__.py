@@ -16,7 +16,13 @@ from dhf_assets.lib.upscale.backends import (
     derive_seed,
 )
 from dhf_assets.lib.upscale.sd_x4 import DEFAULT_PROMPT, PATH_ENV, REPO_ID, SdX4Upscaler, resolve_weights
-from dhf_assets.lib.upscale.spandrel_x4 import MODEL_ENV, ModelFileError, SpandrelX4Upscaler, file_sha256, resolve_model_file
+from dhf_assets.lib.upscale.spandrel_x4 import (
+    MODEL_ENV,
+    ModelFileError,
+    SpandrelX4Upscaler,
+    file_sha256,
+    resolve_model_file,
+)
 from dhf_assets.lib.upscale.standardize import Crop, Standardized, standardize
 from dhf_assets.lib.upscale.tiers import TARGET_SIDE, TIERS, SquarePad, pad_to_square, tier_for
 
