@@ -33,6 +33,12 @@ def test_each_cave_job_is_what_the_sensor_and_schedule_launch(job):
     assert result.stdout.split("\n")[0] == f"{sorted(['catalog_job', job])} {job}"
 
 
+def test_without_the_scaleout_extra_everything_else_loads():
+    result = load("cave_job", "dagster_celery", "dagster_k8s", "dagster_postgres", "celery", "kubernetes")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == f"{sorted(['catalog_job', 'cave_job'])} cave_job"
+
+
 @pytest.mark.parametrize(("value", "blocked", "message"), [
     ("cave_job_celery", ["dagster_celery"], "DHF_CAVE_JOB=cave_job_celery needs dagster-celery[redis] and dagster-k8s"),
     ("cave_job_k8s", ["dagster_k8s"], "DHF_CAVE_JOB=cave_job_k8s needs dagster-k8s and dagster-celery[redis]"),
