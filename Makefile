@@ -10,14 +10,15 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 export GX_ANALYTICS_ENABLED := false
 export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
 
-.PHONY: install demo test ui review bench clean
+.PHONY: install lint demo test ui review bench clean
 
 # Order from ../shared/SETUP.md: the local CPU torch first, then the pins under constraints that
 # keep torch/torchvision where they are, then the two detector packages without their obsolete pins.
+# The extras: `test` (pytest, the browser driver, ruff, deptry) and `scaleout` (Celery, Kubernetes, PostgreSQL).
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) torch==2.13.0
-	$(PIP) -c requirements/constraints.txt -e ".[test]"
+	$(PIP) -c requirements/constraints.txt -e ".[test,scaleout]"
 	$(PIP) --no-deps facenet-pytorch==2.6.0 retinaface-pytorch==0.0.8
 	touch $(STAMP)
 
@@ -33,7 +34,12 @@ demo ui: export DHF_UPSCALER ?= lanczos
 demo: install
 	$(VENV)/bin/dhf demo
 
-test: install
+# Style (ruff, pyproject.toml's [tool.ruff]) and declared imports (deptry, [tool.deptry]).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/deptry .
+
+test: install lint
 	$(VENV)/bin/pytest -q
 
 ui: install

@@ -119,12 +119,14 @@ def main() -> None:
         root, out = Path(tmp) / "archive", Path(tmp) / "out"
         started = time.perf_counter()
         make_archive(root, args.murals, args.boxes)
-        print(f"workload: {args.murals} murals {WIDTH}x{HEIGHT} JPEG, {args.boxes} boxes each, PNG level {args.png_level} "
+        print(f"workload: {args.murals} murals {WIDTH}x{HEIGHT} JPEG, {args.boxes} boxes each, PNG level "
+              f"{args.png_level} "
               f"(generated in {time.perf_counter() - started:.1f} s)")
         bound, bound_mb = run_child("bound", root, out, args.png_level)
         stage, stage_mb = run_child("stage", root, out, args.png_level)
         crops = args.murals * args.boxes
-        print(f"lower bound (decode each mural once + encode each crop once): {bound:.2f} s, peak RSS {bound_mb:.0f} MB")
+        print(f"lower bound (decode each mural once + encode each crop once): {bound:.2f} s, "
+              f"peak RSS {bound_mb:.0f} MB")
         print(f"faces stage through Dagster: {stage:.2f} s ({crops / stage:.1f} crops/s), peak RSS {stage_mb:.0f} MB")
         print(f"ratio={stage / bound:.3f} goal={GOAL}")
 

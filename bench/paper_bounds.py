@@ -47,7 +47,8 @@ def faces_bound(root: Path, level: int) -> tuple[float, float]:
     for xml in sorted((root / "murals").glob("*/*.xml")):
         with Image.open(xml.with_suffix(".jpg")) as probe:
             width, height = probe.size
-        work.append((xml.with_suffix(".jpg"), [voc_to_pixel_box(o, width, height).box for o in parse_voc_file(xml).objects]))
+        work.append((xml.with_suffix(".jpg"),
+                     [voc_to_pixel_box(o, width, height).box for o in parse_voc_file(xml).objects]))
     clock = Clock()
     for path, boxes in work:
         with Image.open(path) as image:
@@ -157,7 +158,8 @@ def library_stages(output: Path) -> dict[str, tuple[float, float]]:
     sources = [Source(f, output / p) for f, p in _rows(
         "select f.face_id, f.crop_path from subset_3k s join faces f using (face_id)")]
     pairs = [Pair(f, output / c, output / i, tuple(b)) for f, c, i, b in _rows(
-        "select u.face_id, f.crop_path, u.image_path, u.content_box from upscaled_faces u join faces f using (face_id)")]
+        "select u.face_id, f.crop_path, u.image_path, u.content_box "
+        "from upscaled_faces u join faces f using (face_id)")]
     list(quality_for_cave("bench", pairs[:1], None))  # piq imported and kernels warm, as in a run
     measured = {}
     clock = Clock()

@@ -211,7 +211,8 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(sizes, steps, jobs, measured, library, wall: float, cpu: float, job_count: int, loads: tuple[str, str]) -> None:
+def report(sizes, steps, jobs, measured, library, wall: float, cpu: float, job_count: int,
+           loads: tuple[str, str]) -> None:
     """The per-stage table, the whole build, the per-crop figure, the extrapolation and the ratio.
 
     Wall seconds on a machine shared with other work mostly measure the others, so the ratio and the

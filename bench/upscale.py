@@ -6,7 +6,8 @@ Lower bound for sd_x4: for every pipeline call the run made (batch, side), the s
 forwards on the same shapes (doubled batch under guidance) plus one VAE decode with the same tiling,
 on the same modules, with no tokenizing, scheduling, image conversion, padding or resizing.
 ratio = sd_x4 seconds of the model tiers / lower bound, each call's pipeline and bare time the best
-of `--repeats` interleaved runs (a shared host's noise exceeds the overhead measured). On a CPU the tiny pipeline gives the ratio
+of `--repeats` interleaved runs (a shared host's noise exceeds the overhead measured). On a CPU the tiny
+pipeline gives the ratio
 and one full-size UNet step is timed as an absolute figure; `--device cuda --full` runs the real
 architecture with random weights in float16 (20 and 75 steps, batches 1 and 8) with peak memory.
 
@@ -191,7 +192,8 @@ def realesrgan(model: str, device: str, count: int, batch: int, repeats: int) ->
         bare_total = sum(bare)
     images = len(sources)
     shapes = [(len(images_), images_[0].width) for images_, _, _ in recording.calls]
-    print(f"  realesrgan one pass through standardize_cave {one_pass:.2f} s; best per call: {images / through:.3f} img/s "
+    print(f"  realesrgan one pass through standardize_cave {one_pass:.2f} s; best per call: {images / through:.3f} "
+          "img/s "
           f"({through:.2f} s for {images} crops); bare forwards {images / bare_total:.3f} img/s ({bare_total:.2f} s); "
           f"outside the backend's calls (decode, pad, Lanczos, PNG) {outside:.2f} s; calls (batch, side) {shapes}")
     return through, bare_total

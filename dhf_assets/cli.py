@@ -97,7 +97,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     page, count = export_review_sheet(paths.duckdb, paths.output, args.cave, args.include_dropped)
     print(f"contact sheet with {count} face(s): {page}")
     print(f"pre-filled review file: {page.parent / 'review_template.csv'}")
-    print(f"fill in decision/subset/tags/reviewer/reviewed_at, then save it as {paths.archive / 'reviews' / (args.cave + '.csv')}")
+    print("fill in decision/subset/tags/reviewer/reviewed_at, then save it as "
+          f"{paths.archive / 'reviews' / (args.cave + '.csv')}")
     return 0
 
 
@@ -199,7 +200,8 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=cmd_review_export)
     imported = review.add_parser("import", help="turn a Label Studio JSON export into lines of the review files")
     imported.add_argument("file", metavar="FILE")
-    imported.add_argument("--reviewer", metavar="NAME", help="name on every line (default: the annotator in the export)")
+    imported.add_argument("--reviewer", metavar="NAME",
+                          help="name on every line (default: the annotator in the export)")
     imported.set_defaults(run=cmd_review_import)
     serve = review.add_parser("serve", help="the review workbench: decide candidates in the browser, by keyboard")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")

@@ -54,7 +54,8 @@ class LocalRunLauncher(DefaultRunLauncher):
     def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
         host = run.tags.get(WORKER_HOST_TAG)
         if host != this_host():
-            return CheckRunHealthResult(WorkerStatus.RUNNING, f"worker on {host or 'an unknown host'}: not checked here")
+            return CheckRunHealthResult(WorkerStatus.RUNNING,
+                                        f"worker on {host or 'an unknown host'}: not checked here")
         worker = worker_pid(self._instance, run.run_id)
         if worker is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING, "worker has not reported its pid yet")

@@ -136,7 +136,8 @@ def _watch(instance: dg.DagsterInstance, wakeups: socket.socket, done: threading
             _active.stopped_run_id = _active.run_ids[-1]
             run = instance.get_run_by_id(_active.stopped_run_id)
             if run is not None and not run.is_finished:
-                instance.report_run_canceling(run, message=f"dhf build received {signal.Signals(signum).name}: stopping")
+                instance.report_run_canceling(run,
+                                              message=f"dhf build received {signal.Signals(signum).name}: stopping")
         while True:
             _thread.interrupt_main(signal.SIGINT)
             if done.wait(1.0):

@@ -6,17 +6,15 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dagster as dg
 
 from dhf_assets import recovery
+from dhf_assets.bundled import bundled_path
 from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
 from dhf_assets.lib.settings import Paths, export_environment
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-_TEMPLATE = Path(__file__).resolve().parents[1] / "dagster.yaml"
-_FALLBACK_YAML = "telemetry:\n  enabled: false\n"
 
 
 def instance() -> dg.DagsterInstance:
@@ -26,10 +24,8 @@ def instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        if _TEMPLATE.exists():
-            shutil.copyfile(_TEMPLATE, config)
-        else:
-            config.write_text(_FALLBACK_YAML)
+        # The repository's dagster.yaml (run queue, pools, run monitoring), shipped in the package.
+        shutil.copyfile(bundled_path("dagster.yaml"), config)
     return dg.DagsterInstance.get()
 
 
@@ -66,7 +62,8 @@ def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
 
 def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
     """An unpartitioned job: the catalog, the SQL marts and reports, or the exports."""
-    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False, run_config=QUIET_LOGGERS,
+    result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False,
+                                                               run_config=QUIET_LOGGERS,
                                                                **recovery.new_run())
     return _outcome(job_name, result)
 
@@ -89,7 +86,8 @@ def _report_checks(result: dg.ExecuteInProcessResult, scope: str, echo) -> bool:
     failed = False
     for evaluation in result.get_asset_check_evaluations():
         mark = "ok  " if evaluation.passed else "FAIL"
-        echo(f"[dhf] {mark} {scope} {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: {evaluation.description}")
+        echo(f"[dhf] {mark} {scope} {evaluation.asset_key.to_user_string()}.{evaluation.check_name}: "
+             f"{evaluation.description}")
         if not evaluation.passed:
             rows = evaluation.metadata.get("offending_rows") or evaluation.metadata.get("offending")
             for row in (rows.value if rows else [])[:20]:
@@ -116,7 +114,8 @@ def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     for cave_id in targets:
         # A checks-only job has no asset to take partitions from: the partition travels as the run tag.
         run = recovery.new_run()
-        result = job.execute_in_process(instance=inst, tags={**run["tags"], "dagster/partition": cave_id}, run_id=run["run_id"],
+        result = job.execute_in_process(instance=inst, tags={**run["tags"], "dagster/partition": cave_id},
+                                        run_id=run["run_id"],
                                         raise_on_error=False, run_config=QUIET_LOGGERS)
         failed |= _report_checks(result, cave_id, echo) or not result.success
     result = defs.resolve_job_def("marts_checks_job").execute_in_process(

@@ -43,7 +43,9 @@ def write_mural(
     folder = archive / "murals" / cave_id
     folder.mkdir(parents=True, exist_ok=True)
     image_path = folder / f"{mural_id}{suffix}"
-    mural_image(*size, seed=seed).save(image_path, quality=90) if suffix == ".jpg" else mural_image(*size, seed=seed).save(image_path)
+    mural_image(*size, seed=seed).save(image_path, quality=90) if suffix == ".jpg" else mural_image(
+        *size, seed=seed
+    ).save(image_path)
     if boxes is not None:
         (folder / f"{mural_id}.xml").write_text(render_voc(image_path.name, size[0], size[1], boxes, folder=cave_id))
     return image_path
@@ -52,7 +54,9 @@ def write_mural(
 def two_cave_archive(archive: Path) -> dict[str, int]:
     """Caves A1 and B2 with clean murals; returns the number of valid boxes per cave."""
     write_caves(archive, [("A1", "MC", "FD", "IDRS"), ("B2", "YC", "HT", "DS")])
-    write_mural(archive, "A1", "m1", (640, 480), [voc_box(11, 21, 110, 140), voc_box(201, 51, 400, 300, "face", "Left")], seed=1)
+    write_mural(
+        archive, "A1", "m1", (640, 480), [voc_box(11, 21, 110, 140), voc_box(201, 51, 400, 300, "face", "Left")], seed=1
+    )
     write_mural(archive, "A1", "m2", (500, 400), [voc_box(1, 1, 60, 80, "B")], seed=2)
     write_mural(archive, "B2", "m1", (600, 600), [voc_box(101, 101, 300, 350, "CM", "Right")], seed=3)
     return {"A1": 3, "B2": 1}

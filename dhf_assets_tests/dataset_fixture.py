@@ -25,11 +25,16 @@ CAVES = [("A1", "MC", "FD", "IDRS"), ("B2", "YC", "MT", "DS")]
 MURALS = [
     ("A1", "m1", ".jpg", (480, 320), None, [("20.5", "30", "120", "150", "BS", "Left"),
                                           ("361", "30", "460.4", "150", "BS", "Right")]),
-    ("A1", "m2", ".png", (360, 240), None, [("1", "1", "90", "100", "B", "Frontal"), ("200", "50", "361", "200", "face", "Unspecified")]),
-    ("A1", "m3", ".jpg", (300, 200), "HT", [("10", "10", "70", "90", "CM", "Frontal"), ("150", "20", "230", "110", "BS", "Frontal")]),
-    ("B2", "w1", ".jpg", (400, 300), None, [("30", "40", "130", "160", "DN", "Left"), ("250", "40", "350", "170", "D", "Right")]),
-    ("B2", "w2", ".png", (320, 240), None, [("5", "5", "105", "125", "VW", "Frontal"), ("160", "60", "300", "220", "BS", "Left")]),
-    ("B2", "w.3", ".jpg", (300, 220), None, [("40", "30", "140", "150", "O", "Frontal"), ("170", "30", "270", "150", "BS", "Frontal")]),
+    ("A1", "m2", ".png", (360, 240), None,
+     [("1", "1", "90", "100", "B", "Frontal"), ("200", "50", "361", "200", "face", "Unspecified")]),
+    ("A1", "m3", ".jpg", (300, 200), "HT",
+     [("10", "10", "70", "90", "CM", "Frontal"), ("150", "20", "230", "110", "BS", "Frontal")]),
+    ("B2", "w1", ".jpg", (400, 300), None,
+     [("30", "40", "130", "160", "DN", "Left"), ("250", "40", "350", "170", "D", "Right")]),
+    ("B2", "w2", ".png", (320, 240), None,
+     [("5", "5", "105", "125", "VW", "Frontal"), ("160", "60", "300", "220", "BS", "Left")]),
+    ("B2", "w.3", ".jpg", (300, 220), None,
+     [("40", "30", "140", "150", "O", "Frontal"), ("170", "30", "270", "150", "BS", "Frontal")]),
 ]
 TAGS = {("A1", "m1", 1): ["crown", "earrings"], ("A1", "m1", 2): ["crown", "serene expression"],
         ("B2", "w2", 2): ["halo"]}
@@ -110,7 +115,9 @@ def build_fixture(root: Path) -> Fixture:
             if rows:
                 con.executemany(f"insert into {table} values ({', '.join('?' * len(rows[0]))})", rows)
         first, second = [r for r in tables["faces"] if r[1:3] == ("A1", "m1")]
-        con.execute("insert into symmetry_pairs values ('A1', 'm1', 240.0, ?, ?, 3.5, 0.0, 120.0)", [first[0], second[0]])
+        con.execute(
+            "insert into symmetry_pairs values ('A1', 'm1', 240.0, ?, ?, 3.5, 0.0, 120.0)", [first[0], second[0]]
+        )
         create_marts(con)
     return Fixture(archive, output, database)
 

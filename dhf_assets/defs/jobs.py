@@ -73,7 +73,9 @@ exports_job = dg.define_asset_job(
 
 # Versioned releases are cut by `dhf build` (exports_job) or by hand in the UI, never by automation.
 RELEASE_ASSETS = ("dataset_release",)
-GLOBAL_REFRESH_SELECTION = dg.AssetSelection.groups(*MART_GROUPS, *EXPORT_GROUPS) - dg.AssetSelection.assets(*RELEASE_ASSETS)
+GLOBAL_REFRESH_SELECTION = dg.AssetSelection.groups(*MART_GROUPS, *EXPORT_GROUPS) - dg.AssetSelection.assets(
+    *RELEASE_ASSETS
+)
 
 # What global_refresh_sensor launches after cave runs: the SQL models, reports and exports (updated
 # in place), without a new release. The sensor narrows it to what must run (views only when changed).

@@ -30,7 +30,8 @@ def holders_message(instance: dg.DagsterInstance, pool: str, waiting_for_s: floa
     holders = []
     for slot in info.claimed_slots:
         run = instance.get_run_by_id(slot.run_id)
-        what = f"{run.job_name}{' ' + run.tags['dagster/partition'] if run and 'dagster/partition' in run.tags else ''}" if run else "?"
+        partition = run.tags.get("dagster/partition") if run else None
+        what = (run.job_name + (f" {partition}" if partition else "")) if run else "?"
         status = run.status.value if run else "unknown run"
         assigned = since.get((slot.run_id, slot.step_key))
         when = f" since {assigned:%Y-%m-%d %H:%M:%S} UTC ({(now - assigned).total_seconds():.0f} s)" if assigned else ""

@@ -46,7 +46,8 @@ def build_model_asset(model: SqlModel) -> dg.AssetsDefinition:
         tags={"dhf/pool": DUCKDB_POOL},
         description=model.description,
         code_version=model.code_version,
-        metadata={"sql_file": f"dbt_like_sql/{model.layer}/{model.path.name}", "materialized_as": model.materialization},
+        metadata={"sql_file": f"dbt_like_sql/{model.layer}/{model.path.name}",
+                  "materialized_as": model.materialization},
     )
     def _model(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
         with pool_slot(context, DUCKDB_POOL):

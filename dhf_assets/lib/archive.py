@@ -161,13 +161,16 @@ def scan_cave(cave_dir: Path) -> tuple[list[MuralFile], list[Problem]]:
     for stem, paths in sorted(images.items()):
         if len(paths) > 1:
             names = ", ".join(p.name for p in paths)
-            problems += [Problem("murals", p.name, stem, f"duplicate mural id {stem!r} ({names}): none used") for p in paths]
+            problems += [Problem("murals", p.name, stem,
+                                 f"duplicate mural id {stem!r} ({names}): none used") for p in paths]
             if stem in annotations:
-                problems.append(Problem("murals", annotations.pop(stem).name, stem, "its mural id is duplicated: boxes not used"))
+                problems.append(Problem("murals", annotations.pop(stem).name, stem,
+                                        "its mural id is duplicated: boxes not used"))
             continue
         voc = annotations.pop(stem, None)
         if voc is None:
             problems.append(Problem("murals", paths[0].name, stem, "no annotation file yet: no faces", "info"))
         murals.append(MuralFile(stem, paths[0], voc))
-    problems += [Problem("murals", p.name, stem, "annotation without an image") for stem, p in sorted(annotations.items())]
+    problems += [Problem("murals", p.name, stem, "annotation without an image") for stem,
+                 p in sorted(annotations.items())]
     return murals, problems

@@ -53,10 +53,12 @@ def backends_to_compare(value: str, configured: str, sr_model: str, sd_path: str
         names = [name.strip() for name in value.split(",") if name.strip()]
         unknown = sorted(set(names) - set(BACKENDS))
         if unknown or not names:
-            raise ValueError(f"DHF_COMPARE_BACKENDS: unknown backend(s) {unknown or names}; expected 'auto' or some of {BACKENDS}")
+            raise ValueError(f"DHF_COMPARE_BACKENDS: unknown backend(s) {unknown or names}; expected 'auto' or some of "
+                             f"{BACKENDS}")
         return list(dict.fromkeys(names)), {}
     chosen, left_out = ["lanczos"], {}
-    for backend, weights, setting in (("realesrgan", sr_model, "DHF_SR_MODEL"), ("sd_x4", sd_path, "DHF_SD_UPSCALER_PATH")):
+    for backend, weights, setting in (("realesrgan", sr_model, "DHF_SR_MODEL"),
+                                      ("sd_x4", sd_path, "DHF_SD_UPSCALER_PATH")):
         if weights or configured == backend:
             chosen.append(backend)
         else:

@@ -13,8 +13,8 @@ from .boxes import PixelBox, face_id_for, voc_to_pixel_box
 from .images import ImageError, decode_rgb, write_png_atomic
 from .near_duplicates import image_hash
 from .quarantine import Problem
-from .vocabulary import IDENTITIES, ORIENTATIONS, UNLABELLED_NAME
 from .voc import VocError, VocObject, parse_voc_file
+from .vocabulary import IDENTITIES, ORIENTATIONS, UNLABELLED_NAME
 
 FACE_COLUMNS = (
     "face_id", "cave_id", "mural_id", "object_index", "xmin", "ymin", "xmax", "ymax",
@@ -101,7 +101,8 @@ def _plan_object(
         return None, result.reason
     if result.box in seen:
         return None, f"duplicate box: same as object {seen[result.box]}"
-    face = PlannedFace(face_id_for(mural.cave_id, mural.mural_id, result.box), obj.index, result.box, identity, orientation)
+    face = PlannedFace(face_id_for(mural.cave_id, mural.mural_id, result.box), obj.index, result.box, identity,
+                       orientation)
     return face, result.note
 
 
@@ -117,7 +118,8 @@ def extract_mural_faces(
     try:
         image = decode_rgb(mural.image_path, max_pixels)
     except ImageError as exc:
-        return [], problems + [Problem("faces", mural.image_path.name, "", f"{exc}: {len(planned)} box(es) not cropped")]
+        return [], problems + [Problem("faces", mural.image_path.name, "",
+                                       f"{exc}: {len(planned)} box(es) not cropped")]
     rows = []
     try:
         for face in planned:

@@ -134,7 +134,8 @@ def _apply(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
     _insert(con, write.table, write.columns, write.rows)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns_: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns_: Sequence[str],
+            rows: Sequence[Sequence[object]]) -> None:
     columns = ", ".join(columns_)
     row_marks = "(" + ", ".join("?" for _ in columns_) + ")"
     # Multi-row VALUES in chunks: 5x faster than executemany, so the file lock is held briefly.
@@ -146,17 +147,21 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns_: Sequence[str],
 
 def _append_new(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
     """Insert the rows whose key is not present yet (an append-only history stays idempotent)."""
-    con.execute(f"create or replace temp table incoming as select {', '.join(write.columns)} from {write.table} limit 0")
+    columns = ", ".join(write.columns)
+    con.execute(f"create or replace temp table incoming as select {columns} from {write.table} limit 0")
     _insert(con, "incoming", write.columns, write.rows)
     same_key = " and ".join(f"t.{k} is not distinct from i.{k}" for k in write.append_key)
     con.execute(
-        f"insert into {write.table} ({', '.join(write.columns)}) select distinct {', '.join('i.' + c for c in write.columns)} "
+        f"insert into {write.table} ({', '.join(write.columns)}) select distinct "
+        f"{', '.join('i.' + c for c in write.columns)} "
         f"from incoming i where not exists (select 1 from {write.table} t where {same_key})"
     )
     con.execute("drop table incoming")
 
 
-def query(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0) -> tuple[list[str], list[tuple]]:
+def query(
+    path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0
+) -> tuple[list[str], list[tuple]]:
     """Run read-only SQL; returns column names and rows."""
     if not path.exists():
         raise FileNotFoundError(f"no database at {path} yet: build a cave first (dhf build)")

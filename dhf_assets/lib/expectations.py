@@ -25,7 +25,8 @@ class Outcome:
 
     @property
     def summary(self) -> str:
-        return f"{self.expectation}({self.column or ''}): {'ok' if self.passed else f'{self.unexpected_count} row(s) fail'}"
+        outcome = "ok" if self.passed else f"{self.unexpected_count} row(s) fail"
+        return f"{self.expectation}({self.column or ''}): {outcome}"
 
 
 @functools.lru_cache(maxsize=1)

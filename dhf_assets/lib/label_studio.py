@@ -42,7 +42,8 @@ LABELING_CONFIG = f"""<View>
 
 _TASKS_SQL = """
 select f.face_id, f.cave_id, f.mural_id, f.crop_path, f.width, f.height, c.status, c.best_score,
-       coalesce(list(struct_pack(detector := d.detector, score := d.score, box := d.box)) filter (where d.box is not null), [])
+       coalesce(list(struct_pack(detector := d.detector, score := d.score, box := d.box))
+                filter (where d.box is not null), [])
 from faces f
 join face_candidates c using (face_id)
 left join face_detections d on d.face_id = f.face_id
@@ -53,7 +54,8 @@ order by c.best_score desc nulls last, f.face_id
 """
 
 
-def export_tasks(database: Path, cave_id: str, include_dropped: bool = False, include_decided: bool = False) -> list[dict]:
+def export_tasks(database: Path, cave_id: str, include_dropped: bool = False,
+                 include_decided: bool = False) -> list[dict]:
     """Label Studio tasks for the cave's review queue (optionally also dropped and decided faces)."""
     tasks = []
     for face_id, cave, mural_id, crop_path, width, height, status, best, detections in query(
@@ -104,7 +106,8 @@ def _annotation_entry(face_id: str, annotation: dict[str, Any], reviewer: str | 
         return None
     who = annotation.get("completed_by")
     name = reviewer or (who.get("email") if isinstance(who, dict) else None) or f"label-studio-user-{who}"
-    when = parse_reviewed_at(str(annotation.get("updated_at") or annotation.get("created_at") or "")) or datetime.now(timezone.utc)
+    stamp = str(annotation.get("updated_at") or annotation.get("created_at") or "")
+    when = parse_reviewed_at(stamp) or datetime.now(timezone.utc)
     return ReviewEntry(face_id, decision or "correct", str(name), subset=subset,
                        tags=parse_tags(values.get("tags", "")) if subset == "500" else (),
                        identity=identity, orientation=orientation, reviewed_at=when)
@@ -124,7 +127,9 @@ def import_export(database: Path, archive: Path, export_file: Path, reviewer: st
     for task in tasks:
         face_id = str(((task or {}).get("data") or {}).get("face_id", ""))
         if face_id not in caves:
-            problems.append(f"task {task.get('id', '?') if isinstance(task, dict) else '?'}: unknown face_id {face_id[:40]!r}")
+            problems.append(
+                f"task {task.get('id', '?') if isinstance(task, dict) else '?'}: unknown face_id {face_id[:40]!r}"
+            )
             continue
         kept = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
         if not kept:

@@ -32,7 +32,8 @@ def scan_murals(
             reason = str(exc) if isinstance(exc, ImageError) else f"cannot be read ({exc.strerror or exc})"
             problems.append(Problem("murals", mural.image_path.name, mural.mural_id, reason))
             if mural.voc_path:
-                problems.append(Problem("murals", mural.voc_path.name, mural.mural_id, "its image is unusable: boxes not used"))
+                problems.append(Problem("murals", mural.voc_path.name, mural.mural_id,
+                                        "its image is unusable: boxes not used"))
             continue
         if info.exif_orientation != 1:
             problems.append(Problem(

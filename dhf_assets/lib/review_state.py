@@ -10,8 +10,16 @@ from typing import Mapping
 
 from .quarantine import Problem
 from .reviews import (
-    ReviewDecision, ReviewProblem, ReviewRow, auto_accept, current_corrections, current_decisions, decided_only,
-    read_review_file, reconcile, subsets,
+    ReviewDecision,
+    ReviewProblem,
+    ReviewRow,
+    auto_accept,
+    current_corrections,
+    current_decisions,
+    decided_only,
+    read_review_file,
+    reconcile,
+    subsets,
 )
 
 HISTORY_COLUMNS = (
@@ -19,7 +27,8 @@ HISTORY_COLUMNS = (
     "source_sha256", "recorded_at", "identity", "orientation",
 )
 HISTORY_KEY = ("face_id", "decision", "subset", "tags", "reviewer", "reviewed_at", "identity", "orientation")
-REVIEW_COLUMNS = ("face_id", "cave_id", "decision", "subset", "tags", "reviewer", "reviewed_at", "crop_status", "override")
+REVIEW_COLUMNS = ("face_id", "cave_id", "decision", "subset", "tags", "reviewer", "reviewed_at", "crop_status",
+                  "override")
 LABEL_COLUMNS = (
     "face_id", "cave_id", "identity", "orientation", "identity_source", "orientation_source",
     "voc_identity", "voc_orientation",
@@ -57,7 +66,8 @@ def _key(d: ReviewDecision) -> tuple:
 
 
 def effective_labels(
-    cave_id: str, voc_labels: Mapping[str, tuple[str | None, str]], corrections: Mapping[str, dict[str, ReviewDecision]],
+    cave_id: str, voc_labels: Mapping[str, tuple[str | None, str]],
+    corrections: Mapping[str, dict[str, ReviewDecision]],
 ) -> list[tuple]:
     """One row per face: the label in force for identity and orientation, and where it comes from
     (`voc`, or `review:<reviewer>` for a correction), beside the VOC's own values."""
@@ -67,7 +77,8 @@ def effective_labels(
         identity, orientation = fixes.get("identity"), fixes.get("orientation")
         rows.append((
             face_id, cave_id,
-            identity.identity if identity else voc_identity, orientation.orientation if orientation else voc_orientation,
+            identity.identity if identity else voc_identity,
+            orientation.orientation if orientation else voc_orientation,
             f"review:{identity.reviewer}" if identity else VOC_SOURCE,
             f"review:{orientation.reviewer}" if orientation else VOC_SOURCE,
             voc_identity, voc_orientation,
@@ -75,7 +86,8 @@ def effective_labels(
     return rows
 
 
-def _unknown_corrections(corrections: Mapping[str, dict[str, ReviewDecision]], known: Mapping[str, object]) -> list[Problem]:
+def _unknown_corrections(corrections: Mapping[str, dict[str, ReviewDecision]],
+                         known: Mapping[str, object]) -> list[Problem]:
     problems = []
     for face_id, fixes in sorted(corrections.items()):
         if face_id in known:
@@ -129,4 +141,5 @@ def review_state(
 
 def _review_row(row: ReviewRow, cave_id: str) -> tuple:
     d = row.decision
-    return (d.face_id, cave_id, d.decision, d.subset, list(d.tags), d.reviewer, d.reviewed_at, row.crop_status, row.override)
+    return (d.face_id, cave_id, d.decision, d.subset, list(d.tags), d.reviewer, d.reviewed_at, row.crop_status,
+            row.override)

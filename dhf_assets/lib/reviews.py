@@ -12,7 +12,8 @@ Header (any column order): face_id,decision,subset,tags,reviewer,reviewed_at[,id
   identity     optional correction of the VOC identity (vocabulary code); empty: no correction
   orientation  optional correction of the VOC pose (vocabulary code, any case); empty: no correction
 An unterminated last line is a write in progress or a torn append: it is ignored and reported once
-(severity info), never an error. Rows are numbered as a spreadsheet shows them (the header is row 1). Flow: read_review_file ->
+(severity info), never an error. Rows are numbered as a spreadsheet shows them (the header is row 1).
+Flow: read_review_file ->
 current_decisions -> auto_accept (faces nobody decided) -> reconcile -> subsets.
 """
 
@@ -151,7 +152,8 @@ def read_review_file(path: Path, cave_id: str) -> tuple[list[ReviewDecision], li
     decisions, problems = list[ReviewDecision](), list[ReviewProblem]()
     text, torn = _complete_lines(text)
     if torn:
-        reason = f"unterminated last line ignored (an append in progress, or a file saved without a final newline): {torn[:60]!r}"
+        reason = ("unterminated last line ignored (an append in progress, or a file saved without a final newline): "
+                  f"{torn[:60]!r}")
         problems.append(ReviewProblem(path.name, "last line", reason, severity="info"))
     rows = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -8,8 +8,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw
 
-from . import sample_paint as paint
-from . import sample_shapes as shapes
+from . import sample_paint as paint, sample_shapes as shapes
 from .sample_layout import MuralSpec
 from .voc import render_voc
 

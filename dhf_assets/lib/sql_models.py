@@ -22,10 +22,13 @@ import yaml
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
+from dhf_assets.bundled import bundled_path
+
 from . import db
 from .tables import TABLES
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+# dbt_like_sql/ of the repository, shipped inside the package (dhf_assets/bundled.py).
+SQL_ROOT = bundled_path("dbt_like_sql")
 # Layer (folder) -> what its models create; staging is built before marts.
 LAYERS: dict[str, str] = {"staging": "view", "marts": "table"}
 TEST_KINDS = ("unique", "not_null", "accepted_values", "relationships")
@@ -200,7 +203,9 @@ def _build_test(model: str, column: str, kind: str, args: Any, where: str) -> Sc
     return SchemaTest(model, column, kind, sql, params, f"{model}: {description}.", reads)
 
 
-def _test_sql(model: str, column: str, kind: str, args: Any, where: str) -> tuple[str, tuple[Any, ...], str, tuple[str, ...]]:
+def _test_sql(
+    model: str, column: str, kind: str, args: Any, where: str
+) -> tuple[str, tuple[Any, ...], str, tuple[str, ...]]:
     if kind == "unique":
         return (f"select {column}, count(*) as n_rows from {model} where {column} is not null "
                 f"group by {column} having count(*) > 1 order by n_rows desc, {column}", (), f"{column} is unique", ())

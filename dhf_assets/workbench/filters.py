@@ -71,7 +71,12 @@ class GridFilter:
             return False
         if self.mural and face.mural_id != self.mural or self.period and face.period != self.period:
             return False
-        if self.identity and (identity or "none") != self.identity or self.orientation and orientation != self.orientation:
+        if (
+            self.identity
+            and (identity or "none") != self.identity
+            or self.orientation
+            and orientation != self.orientation
+        ):
             return False
         if self.min_score is not None or self.max_score is not None:
             score = face.score(self.detector) if self.detector else face.best_score

@@ -125,7 +125,8 @@ def load_snapshot(database: Path, timeout_s: float = 2.0) -> Snapshot:
         groups: dict[str, list[tuple[str, int]]] = {}
         if "near_duplicates" in tables:
             for group_id, face_id, distance in con.execute(
-                    "select group_id, face_id, distance from near_duplicates order by group_id, distance, face_id").fetchall():
+                    "select group_id, face_id, distance from near_duplicates "
+                    "order by group_id, distance, face_id").fetchall():
                 groups.setdefault(group_id, []).append((face_id, distance))
     finally:
         con.close()

@@ -27,7 +27,8 @@ class FaceState:
     orientation: ReviewDecision | None = None
 
     def take(self, d: ReviewDecision) -> None:
-        if d.decision in ("accept", "reject", "undo") and (self.decision is None or _order_key(d) >= _order_key(self.decision)):
+        if d.decision in ("accept", "reject",
+                          "undo") and (self.decision is None or _order_key(d) >= _order_key(self.decision)):
             self.decision = d
         for attribute in ("identity", "orientation"):
             held = getattr(self, attribute)
@@ -165,5 +166,6 @@ class Workbench:
         """Every tag of a decision in force, to suggest when accepting into 500."""
         with self._lock:
             if self._tags[0] != self.version:
-                self._tags = (self.version, sorted({t for s in self.states.values() if s.decision for t in s.decision.tags}))
+                self._tags = (self.version,
+                              sorted({t for s in self.states.values() if s.decision for t in s.decision.tags}))
             return self._tags[1]

@@ -76,8 +76,12 @@ def slot_holders(instance: dg.DagsterInstance) -> dict[str, list[tuple[str, str]
     """pool -> (run id, step) of every claimed slot, and of every step still queued for one."""
     storage = instance.event_log_storage
     infos = storage.get_concurrency_infos(sorted(storage.get_concurrency_keys()))
-    return {pool: [(s.run_id, s.step_key) for s in info.claimed_slots] + [(p.run_id, p.step_key) for p in info.pending_steps]
-            for pool, info in infos.items() if info.claimed_slots or info.pending_steps}
+    return {
+        pool: [(s.run_id, s.step_key) for s in info.claimed_slots]
+        + [(p.run_id, p.step_key) for p in info.pending_steps]
+        for pool, info in infos.items()
+        if info.claimed_slots or info.pending_steps
+    }
 
 
 def snapshot(env: dict[str, str]) -> tuple[dict[str, list[tuple]], set[str]]:
@@ -85,10 +89,18 @@ def snapshot(env: dict[str, str]) -> tuple[dict[str, list[tuple]], set[str]]:
     con = duckdb.connect(env["DHF_DUCKDB_PATH"], read_only=True)  # the file opens
     try:
         tables = {}
-        for (table,) in con.execute("select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall():
-            columns = [c for c, kind in con.execute("select column_name, data_type from information_schema.columns "
-                                                    "where table_name = ? order by ordinal_position", [table]).fetchall()
-                       if c not in VOLATILE_COLUMNS and not kind.startswith(("TIMESTAMP", "DATE"))]
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall():
+            columns = [
+                c
+                for c, kind in con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if c not in VOLATILE_COLUMNS and not kind.startswith(("TIMESTAMP", "DATE"))
+            ]
             rows = con.execute(f"select {', '.join(columns)} from {table}").fetchall()
             tables[table] = sorted(rows, key=repr)
     finally:

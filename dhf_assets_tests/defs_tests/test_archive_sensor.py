@@ -31,7 +31,8 @@ def mark_built(store, caves):
 
     hashes = current_hashes(store.archive, caves)
     replace_rows(store.database, [TableWrite("cave_builds", ("cave_id", "inputs_hash", "built_at"),
-                                             [(c, hashes[c], datetime.now(timezone.utc))], {"cave_id": c}) for c in caves])
+                                             [(c, hashes[c], datetime.now(timezone.utc))],
+                                             {"cave_id": c}) for c in caves])
 
 
 def registered_and_built(store, instance):
@@ -54,7 +55,9 @@ def test_nothing_changed_requests_nothing(store, instance):
     first = registered_and_built(store, instance)
     again = evaluate(instance, store, cursor=first.cursor)
     assert again.run_requests == [] and again.dynamic_partitions_requests == []
-    assert evaluate(instance, store).run_requests[0].job_name == "catalog_job"  # a cursor-less daemon re-reads caves.csv only
+    assert (
+        evaluate(instance, store).run_requests[0].job_name == "catalog_job"
+    )  # a cursor-less daemon re-reads caves.csv only
 
 
 def test_a_changed_voc_file_runs_exactly_that_cave(store, instance):
@@ -64,7 +67,9 @@ def test_a_changed_voc_file_runs_exactly_that_cave(store, instance):
     assert cave_requests(result) == ["A1"] and len(result.run_requests) == 1
     assert [o.partition for o in result.asset_events] == ["A1"]  # the UI marks A1's murals stale
     repeat = evaluate(instance, store, cursor=result.cursor)
-    assert [r.run_key for r in repeat.run_requests] == [r.run_key for r in result.run_requests]  # same key: not run twice
+    assert [r.run_key for r in repeat.run_requests] == [
+        r.run_key for r in result.run_requests
+    ]  # same key: not run twice
 
 
 def test_a_restarted_daemon_neither_misses_nor_repeats(store, instance):
@@ -90,7 +95,10 @@ def test_a_removed_cave_is_retired_and_its_partition_removed(store, instance):
     crop = store.output / "crops/B2/m1/x.png"
     crop.parent.mkdir(parents=True)
     crop.write_bytes(b"png")
-    replace_rows(store.database, [TableWrite("quarantine", QUARANTINE_COLUMNS, [("B2", "faces", "f", "", "r", "error")], {"cave_id": "B2"})])
+    replace_rows(
+        store.database,
+        [TableWrite("quarantine", QUARANTINE_COLUMNS, [("B2", "faces", "f", "", "r", "error")], {"cave_id": "B2"})],
+    )
     import shutil
 
     shutil.rmtree(store.archive / "murals/B2")

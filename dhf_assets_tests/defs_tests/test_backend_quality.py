@@ -15,7 +15,8 @@ from dhf_assets_tests.conftest import shared_path
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 
 MODEL_SHA256 = "d8b8f855d9ff0b4dff110d42b4fb3c23d5b911f34cb0dc171540f2bab4b7eacb"
-BOXES = [voc_box(1, 1, 40, 56), voc_box(1, 101, 560, 660)]  # two_stage (one model call of 56 px, one of 256), downsample
+BOXES = [voc_box(1, 1, 40, 56),
+         voc_box(1, 101, 560, 660)]  # two_stage (one model call of 56 px, one of 256), downsample
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def cave(store, instance):
     build_catalog(store, instance)
     build_cave(store, instance, "R1")
     face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
-    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "R1", "curator") for f in face_ids], {"cave_id": "R1"})])
+    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "R1", "curator") for f in face_ids],
+                              {"cave_id": "R1"})])
     return face_ids
 
 
@@ -42,14 +44,17 @@ def test_learned_images_with_provenance_then_both_backends_compared(store, insta
     recorded = rows(store, """select tier, backend, architecture, model_file, model_sha256, dtype, tile_size, image_path
                               from upscaled_faces order by tier desc""")
     assert [r[:7] for r in recorded] == [
-        ("two_stage", "realesrgan", "RealESRGAN Compact", "realesr-general-x4v3.safetensors", MODEL_SHA256, "float32", 512),
+        ("two_stage", "realesrgan", "RealESRGAN Compact", "realesr-general-x4v3.safetensors", MODEL_SHA256, "float32",
+         512),
         ("downsample", "none", None, None, None, None, None)]
     for *_, path in recorded:
         with Image.open(store.output / path) as image:
             assert image.size == (512, 512) and image.mode == "RGB"
     assert result.asset_materializations_for_node("upscaled_faces")[0].metadata["model_sha256"].value == MODEL_SHA256
 
-    compared = rows(store, "select backend, tier, reused, model_sha256, psnr, esi_high from backend_quality order by backend, tier")
+    compared = rows(store,
+                    "select backend, tier, reused, model_sha256, psnr, esi_high from backend_quality order by backend, "
+                    "tier")
     assert [r[:4] for r in compared] == [
         ("lanczos", "downsample", True, None), ("lanczos", "two_stage", False, None),  # computed here
         ("realesrgan", "downsample", True, MODEL_SHA256), ("realesrgan", "two_stage", True, MODEL_SHA256)]  # reused

@@ -58,7 +58,8 @@ def report_digests(output: Path) -> dict[str, str]:
 
 def remove_one_face_box(store, cave_id: str) -> str:
     """Delete from its VOC file one box that is in the faces table; the face_id that goes."""
-    face_id, mural_id, xmin, ymin, xmax, ymax = rows(store, "select face_id, mural_id, xmin, ymin, xmax, ymax from faces "
+    face_id, mural_id, xmin, ymin, xmax, ymax = rows(store,
+                                                     "select face_id, mural_id, xmin, ymin, xmax, ymax from faces "
                                                      "where cave_id = ? order by face_id limit 1", [cave_id])[0]
     path = store.archive / "murals" / cave_id / f"{mural_id}.xml"
     tree = ElementTree.parse(path)
@@ -121,7 +122,8 @@ def test_daemon_keeps_marts_reports_and_exports_true_without_dhf_build(paths, st
         assert (store.output / "exports/coco/instances_20k.json").is_file()
         assert not (store.output / "exports/releases").exists()  # automation never cuts a release
 
-        sizes_before, reports_before = dhf_sql("select * from subset_sizes order by all", env), report_digests(store.output)
+        sizes_before, reports_before = dhf_sql("select * from subset_sizes order by all",
+                                               env), report_digests(store.output)
         removed = remove_one_face_box(store, "MG045")
         changed_at = time.time()
         dagster_cli("sensor", "start", "archive_sensor", env=env)

@@ -55,7 +55,9 @@ def test_a_face_box_is_a_candidate_and_background_is_dropped_with_its_reason(pho
     by_id = {r[0]: r[1:] for r in rows(photo_cave, "select face_id, status, reason, best_score from face_candidates")}
     assert by_id[face][0] == "candidate" and by_id[face][2] >= 0.9
     assert by_id[wall][0] == "dropped" and "mtcnn" in by_id[wall][1] and "retinaface(mobilenet0.25:" in by_id[wall][1]
-    detections = rows(photo_cave, "select detector, weights_id, n_faces, len(landmarks) from face_detections where face_id = ? order by 1", [face])
+    detections = rows(photo_cave,
+                      "select detector, weights_id, n_faces, len(landmarks) from face_detections where face_id = ? "
+                      "order by 1", [face])
     assert [(d[0], d[2] >= 1, d[3]) for d in detections] == [("mtcnn", True, 10), ("retinaface", True, 10)]
     assert detections[1][1].startswith("mobilenet0.25:")
     assert rows(photo_cave, "select face_id, rank from review_queue") == [(face, 1)]
@@ -88,7 +90,9 @@ def test_review_decisions_survive_reruns_and_the_latest_wins(photo_cave, instanc
     build(photo_cave, instance)
     assert rows(photo_cave, "select face_id, tags from subset_500") == [(face, ["crown", "earrings"])]
     assert sorted(rows(photo_cave, "select face_id from subset_3k")) == sorted([(face,), (wall,)])
-    assert rows(photo_cave, "select override from face_reviews where face_id = ?", [wall]) == [(True,)]  # a rescued crop
+    assert rows(photo_cave, "select override from face_reviews where face_id = ?", [wall]) == [
+        (True,)
+    ]  # a rescued crop
     vanished = rows(photo_cave, "select reason from quarantine where stage = 'review'")
     assert "unknown face_id 'ffffffffffffffff'" in vanished[0][0]
     assert rows(photo_cave, "select count(*) from review_queue") == [(0,)]
@@ -96,9 +100,13 @@ def test_review_decisions_survive_reruns_and_the_latest_wins(photo_cave, instanc
     review_file.write_text(HEADER + f"{face},reject,,,curator2,2026-02-01\n")
     build(photo_cave, instance)
     build(photo_cave, instance)
-    assert rows(photo_cave, "select decision, reviewer from face_reviews where face_id = ?", [face]) == [("reject", "curator2")]
+    assert rows(photo_cave, "select decision, reviewer from face_reviews where face_id = ?", [face]) == [
+        ("reject", "curator2")
+    ]
     assert rows(photo_cave, "select count(*) from subset_500") == [(0,)]
-    history = rows(photo_cave, "select decision, reviewer from review_history where face_id = ? order by reviewed_at", [face])
+    history = rows(
+        photo_cave, "select decision, reviewer from review_history where face_id = ? order by reviewed_at", [face]
+    )
     assert history == [("accept", "curator"), ("reject", "curator2")]
     assert rows(photo_cave, "select face_id from subset_3k") == [(wall,)]  # the wall decision was never lost
 

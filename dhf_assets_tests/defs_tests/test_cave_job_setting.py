@@ -22,7 +22,8 @@ print(sorted(t.job_name for t in sensor.targets), schedule.job_name)
 
 def load(value: str, *blocked: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DHF_CAVE_JOB": value}
-    return subprocess.run([sys.executable, "-c", LOAD, *blocked], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", LOAD, *blocked], env=env, cwd=REPO_ROOT, capture_output=True,
+                          text=True)
 
 
 @pytest.mark.parametrize("job", ["cave_job", "cave_job_celery", "cave_job_k8s"])
@@ -30,6 +31,12 @@ def test_each_cave_job_is_what_the_sensor_and_schedule_launch(job):
     result = load(job)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == f"{sorted(['catalog_job', job])} {job}"
+
+
+def test_without_the_scaleout_extra_everything_else_loads():
+    result = load("cave_job", "dagster_celery", "dagster_k8s", "dagster_postgres", "celery", "kubernetes")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == f"{sorted(['catalog_job', 'cave_job'])} cave_job"
 
 
 @pytest.mark.parametrize(("value", "blocked", "message"), [

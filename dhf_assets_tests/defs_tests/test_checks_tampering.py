@@ -19,7 +19,8 @@ ALL_CHECKS = checks().asset_checks
 
 
 def resources(store):
-    return {"store": store, "upscaler": UpscalerResource(backend="lanczos"), "detectors": DetectorsResource(detectors="mtcnn")}
+    return {"store": store, "upscaler": UpscalerResource(backend="lanczos"),
+            "detectors": DetectorsResource(detectors="mtcnn")}
 
 
 def run(store, instance, selection, raise_on_error=False):
@@ -31,14 +32,17 @@ def run(store, instance, selection, raise_on_error=False):
 @pytest.fixture
 def built(store, instance):
     write_caves(store.archive, [("T1", "MC", "FD", "IDRS")])
-    write_mural(store.archive, "T1", "m1", (700, 700), [voc_box(1, 1, 100, 120), voc_box(201, 201, 500, 520, "B", "Left")])
+    write_mural(store.archive, "T1", "m1", (700, 700),
+                [voc_box(1, 1, 100, 120), voc_box(201, 201, 500, 520, "B", "Left")])
     dg.materialize([vocabulary, caves], resources=resources(store), instance=instance)
     instance.add_dynamic_partitions("caves", ["T1"])
-    result = dg.materialize([*CAVE_ASSETS, *ALL_CHECKS], selection=dg.AssetSelection.assets(*CAVE_ASSETS) | dg.AssetSelection.checks_for_assets(*CAVE_ASSETS),
+    selection = dg.AssetSelection.assets(*CAVE_ASSETS) | dg.AssetSelection.checks_for_assets(*CAVE_ASSETS)
+    result = dg.materialize([*CAVE_ASSETS, *ALL_CHECKS], selection=selection,
                             partition_key="T1", instance=instance, resources=resources(store))
     assert result.success
     face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
-    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "T1", "t") for f in face_ids], {"cave_id": "T1"})])
+    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "T1", "t") for f in face_ids],
+                              {"cave_id": "T1"})])
     assert run(store, instance, [upscaled_faces, face_quality] + [c for c in ALL_CHECKS], raise_on_error=True).success
     return face_ids
 
@@ -80,7 +84,9 @@ def test_an_unknown_period_code_fails_the_murals_check(store, instance, built):
     con = connect(store.database)
     con.execute("update murals set period = 'XX' where mural_id = 'm1'")
     con.close()
-    result = run(store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[0]) | dg.AssetSelection.assets(CAVE_ASSETS[1]))
+    result = run(
+        store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[0]) | dg.AssetSelection.assets(CAVE_ASSETS[1])
+    )
     assert has_row(failing(result, "murals_valid"), mural_id="m1", period="XX")
     assert "faces" not in materialized(result)
 
@@ -89,6 +95,8 @@ def test_a_duplicate_face_id_fails_the_faces_check(store, instance, built):
     con = connect(store.database)
     con.execute("insert into faces select * from faces where face_id = ?", [built[0]])
     con.close()
-    result = run(store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[1]) | dg.AssetSelection.assets(face_candidates))
+    result = run(
+        store, instance, dg.AssetSelection.checks_for_assets(CAVE_ASSETS[1]) | dg.AssetSelection.assets(face_candidates)
+    )
     assert has_row(failing(result, "faces_valid"), face_id=built[0])
     assert "face_candidates" not in materialized(result)

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 def dhf(*args, env, check=True, **kwargs):
-    result = subprocess.run([sys.executable, "-m", "dhf_assets.cli", *args], env=env, capture_output=True, text=True, **kwargs)
+    result = subprocess.run([sys.executable, "-m", "dhf_assets.cli", *args], env=env, capture_output=True, text=True,
+                            **kwargs)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -19,7 +19,8 @@ def stub_pipeline(failing: set[tuple[str, str]], with_checks: bool = True) -> li
     """Assets with the keys and check names of the per-cave pipeline; (check, cave) in `failing` fails."""
 
     def stub(check):
-        specs = [dg.AssetCheckSpec(check.name, asset=check.asset, partitions_def=caves_partitions)] if with_checks else []
+        specs = [dg.AssetCheckSpec(check.name, asset=check.asset,
+                                   partitions_def=caves_partitions)] if with_checks else []
 
         @dg.asset(name=check.asset, partitions_def=caves_partitions, check_specs=specs)
         def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -42,7 +42,8 @@ def with_a_vanishing_file(monkeypatch, cave_folder):
     """The listing of H1 names a file that is gone by the time it is read (deterministic)."""
     real = os.listdir
     monkeypatch.setattr(safe_text_module.os, "listdir",
-                        lambda path: [*real(path), "vanished.jpg"] if os.fsdecode(path) == str(cave_folder) else real(path))
+                        lambda path: [*real(path),
+                                      "vanished.jpg"] if os.fsdecode(path) == str(cave_folder) else real(path))
 
 
 def test_sensor_schedule_and_cave_build_survive_hostile_names(store, instance, monkeypatch):

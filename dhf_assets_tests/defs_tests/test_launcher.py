@@ -31,7 +31,8 @@ def test_worker_health(host, pid, status):
                             tags={WORKER_HOST_TAG: host} if host else {})
         instance.run_storage.add_run(run)
         worker = pid or finished_pid()
-        instance.report_engine_event(f"Started process for run (pid: {worker}).", run, EngineEventData.in_process(worker))
+        instance.report_engine_event(f"Started process for run (pid: {worker}).", run,
+                                     EngineEventData.in_process(worker))
         launcher = LocalRunLauncher()
         launcher.register_instance(instance)
         result = launcher.check_run_worker_health(run)

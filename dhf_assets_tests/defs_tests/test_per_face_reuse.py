@@ -21,7 +21,8 @@ BOXES = [voc_box(1, 1, 60, 90), voc_box(101, 1, 300, 200), voc_box(1, 301, 120, 
     ({"a": "1", "b": "2"}, True, True, [], ["a", "b", "c"]),  # dhf/force=true
 ])
 def test_plan_reuse(recorded, present, force, reused, compute):
-    plan = plan_reuse({"a": "1", "b": "2", "c": "3"}, recorded, {"a": ("a", 1), "b": ("b", 2)}, lambda row: present, force)
+    plan = plan_reuse({"a": "1", "b": "2", "c": "3"}, recorded, {"a": ("a", 1), "b": ("b", 2)}, lambda row: present,
+                      force)
     assert [r[0] for r in plan.reused] == reused and plan.compute == compute
 
 
@@ -41,7 +42,13 @@ def test_one_more_accepted_face_costs_one_face(store, instance):
     face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
 
     def accept(ids):
-        store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "R1", "ana") for f in ids], {"cave_id": "R1"})])
+        store.replace(
+            [
+                TableWrite(
+                    "subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "R1", "ana") for f in ids], {"cave_id": "R1"}
+                )
+            ]
+        )
 
     accept(face_ids[:2])
     assert build(store, instance) == ((2, 0), (2, 0))
@@ -49,7 +56,11 @@ def test_one_more_accepted_face_costs_one_face(store, instance):
     accept(face_ids)
     assert build(store, instance) == ((1, 2), (1, 2))
     assert all((store.output / p).stat().st_mtime_ns == t for p, t in first.items())  # not written again
-    assert rows(store, "select count(*) from upscaled_faces")[0][0] == 3 == rows(store, "select count(*) from face_quality")[0][0]
+    assert (
+        rows(store, "select count(*) from upscaled_faces")[0][0]
+        == 3
+        == rows(store, "select count(*) from face_quality")[0][0]
+    )
     accept(face_ids[1:])  # un-accepting a face removes its row and image and computes nothing
     assert build(store, instance) == ((0, 2), (0, 2))
     assert {r[0] for r in rows(store, "select face_id from upscaled_faces")} == set(face_ids[1:])

@@ -12,7 +12,8 @@ from dhf_assets.recovery import claimed_slots, owner_tags, recover_dead_runs
 
 
 def exited_owner() -> ProcessOwner:
-    out = subprocess.run([sys.executable, "-c", "import os, psutil; print(os.getpid(), psutil.Process().create_time())"],
+    out = subprocess.run([sys.executable, "-c",
+                          "import os, psutil; print(os.getpid(), psutil.Process().create_time())"],
                          capture_output=True, text=True, check=True).stdout.split()
     return ProcessOwner(this_host(), int(out[0]), float(out[1]))
 
@@ -53,9 +54,17 @@ def test_dead_runs_of_this_host_are_failed_and_their_slots_freed(paths):
         for run in (alive, elsewhere, daemons):
             assert instance.get_run_by_id(run.run_id).status == started
         assert dict(claimed_slots(instance)) == {alive.run_id: ["gpu:other_step"]}
-        assert f"[dhf] run {killed.run_id[:8]} (cave_job A1) was left STARTED by pid {dead.pid} on {dead.host}, which is gone: " \
-               "marked failed, 1 pool slot(s) freed (gpu:upscaled_faces)" in lines
-        assert any(line.startswith(f"[dhf] run {starting.run_id[:8]} (cave_job A1) was left STARTING") for line in lines)
-        assert f"[dhf] run {finished.run_id[:8]} (cave_job A1) had finished but still held duckdb:subset_sizes: freed" in lines
+        assert (
+            f"[dhf] run {killed.run_id[:8]} (cave_job A1) was left STARTED by pid {dead.pid} on {dead.host}, which is "
+            "gone: "
+            "marked failed, 1 pool slot(s) freed (gpu:upscaled_faces)" in lines
+        )
+        assert any(
+            line.startswith(f"[dhf] run {starting.run_id[:8]} (cave_job A1) was left STARTING") for line in lines
+        )
+        assert (
+            f"[dhf] run {finished.run_id[:8]} (cave_job A1) had finished but still held duckdb:subset_sizes: freed"
+            in lines
+        )
         assert not orphan.exists() and len(lines) == 4
         assert recover_dead_runs(instance, echo=lambda line, **_: lines.append(line)) == [] and len(lines) == 4

@@ -37,7 +37,8 @@ def test_a_run_whose_worker_died_with_the_machine_is_failed_and_the_cave_builds_
     archive = tmp_path / "archive"
     build_sample_archive(archive)
     env = environment(tmp_path, archive)
-    for name in ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH", "DAGSTER_HOME", "DHF_UPSCALER", "DHF_DETECTORS"):
+    for name in ("DHF_ARCHIVE_DIR", "DHF_OUTPUT_DIR", "DHF_DUCKDB_PATH", "DAGSTER_HOME", "DHF_UPSCALER",
+                 "DHF_DETECTORS"):
         monkeypatch.setenv(name, env[name])
     from dhf_assets import runner
 
@@ -64,8 +65,19 @@ def test_a_run_whose_worker_died_with_the_machine_is_failed_and_the_cave_builds_
         assert f"run worker process {pid} on " in failure.event_log_entry.message, failure.event_log_entry.message
         wait_for(lambda: slot_holders(instance) == {}, daemon, "the dead run's slot to be freed", poll_s=0.5)
         queue_cave_run(env)
-        second = wait_for(lambda: next((r for r in instance.get_runs(dg.RunsFilter(job_name="cave_job"))
-                                        if r.run_id != first and r.is_finished), None), daemon, "a new run of the cave", poll_s=1)
+        second = wait_for(
+            lambda: next(
+                (
+                    r
+                    for r in instance.get_runs(dg.RunsFilter(job_name="cave_job"))
+                    if r.run_id != first and r.is_finished
+                ),
+                None,
+            ),
+            daemon,
+            "a new run of the cave",
+            poll_s=1,
+        )
         assert second.status == dg.DagsterRunStatus.SUCCESS
         assert slot_holders(instance) == {}
     finally:

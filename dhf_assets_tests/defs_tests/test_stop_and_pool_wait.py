@@ -13,7 +13,6 @@ from dagster._core.utils import make_new_run_id
 from dhf_assets.lib.sample import build_sample_archive
 from dhf_assets.recovery import owner_tags
 from dhf_assets_tests.defs_tests.crash_helpers import (
-    CAVE,
     environment,
     new_cave_runs,
     open_instance,
@@ -71,7 +70,8 @@ def test_signals_stop_a_build_and_a_pool_wait_is_logged_and_bounded(tmp_path):
     build = start_build(env)
     output = Lines(build)
     run_id = wait_for(lambda: next((r for r in new_cave_runs(instance, set()) if "face_candidates" in
-                                    step_events(instance, r, DagsterEventType.STEP_START)), None), build, "face_candidates")
+                                    step_events(instance, r, DagsterEventType.STEP_START)), None), build,
+                                    "face_candidates")
     assert stop(build, signal.SIGTERM) < STOP_WITHIN_S
     assert build.returncode == 128 + signal.SIGTERM and "[dhf] stopped by SIGTERM" in output.join()
     assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.CANCELED
@@ -82,7 +82,8 @@ def test_signals_stop_a_build_and_a_pool_wait_is_logged_and_bounded(tmp_path):
     holder = live_holder_of_the_gpu_slot(instance)
     build = start_build(env)
     output = Lines(build)
-    wait_for(lambda: output.text().count(f"held by run {holder.run_id[:8]} (cave_job MG045, STARTED) step upscaled_faces since") >= 2,
+    wait_for(lambda: output.text().count(f"held by run {holder.run_id[:8]} (cave_job MG045, STARTED) step "
+                                         "upscaled_faces since") >= 2,
              build, "two log lines naming the holder")
     waiting_run = new_cave_runs(instance, {run_id, holder.run_id})[0]
     assert (waiting_run, "upscaled_faces") in slot_holders(instance)["gpu"]  # queued for the slot
@@ -95,7 +96,9 @@ def test_signals_stop_a_build_and_a_pool_wait_is_logged_and_bounded(tmp_path):
     result = start_build({**env, "DHF_POOL_WAIT_TIMEOUT_S": "3"})
     text = result.communicate(timeout=600)[0]
     assert result.returncode == 1, text[-3000:]
-    assert "[dhf] error: upscaled_faces: " in text and "gave up after DHF_POOL_WAIT_TIMEOUT_S=3: waited " in text, text[-3000:]
+    assert "[dhf] error: upscaled_faces: " in text and "gave up after DHF_POOL_WAIT_TIMEOUT_S=3: waited " in text, text[
+        -3000:
+    ]
     assert f"for a slot of pool 'gpu' (limit 1): held by run {holder.run_id[:8]} (cave_job MG045, STARTED)" in text
     assert slot_holders(instance) == {"gpu": [(holder.run_id, "upscaled_faces")] * 2}
     instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)

@@ -12,7 +12,8 @@ from dhf_assets.lib.db import TableWrite
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 
-TIER_BOXES = [voc_box(1, 1, 60, 90), voc_box(101, 1, 400, 280), voc_box(1, 301, 600, 950)]  # two_stage, one_stage, downsample
+TIER_BOXES = [voc_box(1, 1, 60, 90), voc_box(101, 1, 400, 280),
+              voc_box(1, 301, 600, 950)]  # two_stage, one_stage, downsample
 
 
 @pytest.fixture
@@ -22,7 +23,8 @@ def accepted_cave(store, instance):
     build_catalog(store, instance)
     build_cave(store, instance, "U1")
     face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
-    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "U1", "curator") for f in face_ids], {"cave_id": "U1"})])
+    store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "U1", "curator") for f in face_ids],
+                              {"cave_id": "U1"})])
     return face_ids
 
 
@@ -32,7 +34,9 @@ def upscale(store, instance, upscaler):
 
 
 def check_outputs(store, face_ids, backend):
-    table = rows(store, "select face_id, tier, backend, image_path, source_width, source_height from upscaled_faces order by tier")
+    table = rows(store,
+                 "select face_id, tier, backend, image_path, source_width, source_height from upscaled_faces order by "
+                 "tier")
     assert {r[1] for r in table} == {"two_stage", "one_stage", "downsample"}
     assert {r[0] for r in table} == set(face_ids)
     for face_id, tier, recorded, path, width, height in table:
@@ -57,7 +61,9 @@ def test_tiny_sd_pipeline_from_a_local_folder(store, instance, accepted_cave, tm
     upscaler = UpscalerResource(backend="sd_x4", sd_path=str(folder), device="cpu", steps=2, seed=7)
     upscale(store, instance, upscaler)
     table = check_outputs(store, accepted_cave, "sd_x4")
-    recorded = rows(store, "select model_id, steps, seed, prompt, len(stage_seeds) from upscaled_faces where tier = 'two_stage'")
+    recorded = rows(store,
+                    "select model_id, steps, seed, prompt, len(stage_seeds) from upscaled_faces where tier = "
+                    "'two_stage'")
     assert recorded[0][1:] == (2, 7, "A high-quality detailed image", 2)
     assert str(folder) in recorded[0][0] or "sd-x4-tiny" in recorded[0][0]
     assert {r[0] for r in table} == set(accepted_cave)

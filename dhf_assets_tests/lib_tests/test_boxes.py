@@ -53,6 +53,10 @@ def test_refused_boxes_carry_a_reason(coords, reason):
 def test_face_id_depends_on_cave_mural_and_box_only():
     box = PixelBox(1, 2, 30, 40)
     assert face_id_for("A1", "m1", box) == face_id_for("A1", "m1", PixelBox(1, 2, 30, 40))
-    others = {face_id_for("A2", "m1", box), face_id_for("A1", "m2", box), face_id_for("A1", "m1", PixelBox(1, 2, 30, 41))}
+    others = {
+        face_id_for("A2", "m1", box),
+        face_id_for("A1", "m2", box),
+        face_id_for("A1", "m1", PixelBox(1, 2, 30, 41)),
+    }
     assert face_id_for("A1", "m1", box) not in others and len(others) == 3
     assert len(face_id_for("A1", "m1", box)) == 16

@@ -57,7 +57,8 @@ def test_sheet_files_exist_and_are_linked_relatively(tmp_path):
     assert re.findall(r'class="id">([^<]+)<', page) == ["high", "low", "none"]
     decisions, problems = read_review_file(out / "review_template.csv", "MC_045")
     assert decisions == [] and problems == []  # nothing reviewed yet, nothing wrong
-    assert (out / "review_template.csv").read_text().splitlines()[1:] == ["high,,3k,,,,,", "low,,3k,,,,,", "none,,3k,,,,,"]
+    assert (out / "review_template.csv").read_text().splitlines()[1:] == ["high,,3k,,,,,", "low,,3k,,,,,",
+                                                                          "none,,3k,,,,,"]
 
 
 def test_hostile_text_is_escaped(tmp_path):

@@ -15,18 +15,28 @@ def quarantine_rows(cave, stage, n):
 
 def test_replace_is_per_cave_and_stage_and_idempotent(tmp_path):
     path = tmp_path / "t.duckdb"
-    replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 3), {"cave_id": "A", "stage": "faces"})])
-    replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "murals", 2), {"cave_id": "A", "stage": "murals"})])
-    replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("B", "faces", 4), {"cave_id": "B", "stage": "faces"})])
+    replace_rows(path,
+                 [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 3),
+                             {"cave_id": "A", "stage": "faces"})])
+    replace_rows(path,
+                 [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "murals", 2),
+                             {"cave_id": "A", "stage": "murals"})])
+    replace_rows(path,
+                 [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("B", "faces", 4),
+                             {"cave_id": "B", "stage": "faces"})])
     for _ in range(2):
-        replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 1), {"cave_id": "A", "stage": "faces"})])
+        replace_rows(path,
+                     [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 1),
+                                 {"cave_id": "A", "stage": "faces"})])
     _, rows = query(path, "select cave_id, stage, count(*) from quarantine group by all order by all")
     assert rows == [("A", "faces", 1), ("A", "murals", 2), ("B", "faces", 4)]
 
 
 def test_a_failed_write_rolls_back_everything(tmp_path):
     path = tmp_path / "t.duckdb"
-    replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 2), {"cave_id": "A"})])
+    replace_rows(
+        path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows("A", "faces", 2), {"cave_id": "A"})]
+    )
     bad = [("A", "faces", "f", "", None, "error")]  # reason is NOT NULL
     with pytest.raises(duckdb.Error):
         replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, bad, {"cave_id": "A"})])
@@ -36,7 +46,9 @@ def test_a_failed_write_rolls_back_everything(tmp_path):
 def test_values_are_bound_never_formatted(tmp_path):
     path = tmp_path / "t.duckdb"
     hostile = "x'; drop table quarantine; --"
-    replace_rows(path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows(hostile, "s", 1), {"cave_id": hostile})])
+    replace_rows(
+        path, [TableWrite("quarantine", QUARANTINE_COLUMNS, quarantine_rows(hostile, "s", 1), {"cave_id": hostile})]
+    )
     assert query(path, "select cave_id from quarantine where cave_id = ?", [hostile])[1] == [(hostile,)]
 
 

@@ -71,7 +71,8 @@ def test_imagefolder_loads_with_datasets_and_no_mural_is_in_two_splits(fixture, 
     assert sum(summary.images.values()) == 10 and sum(1 for n in summary.images.values() if n) >= 2
     loaded = datasets.load_dataset("imagefolder", data_dir=str(tmp_path / "folder"), cache_dir=str(tmp_path / "cache"))
     assert sum(len(split) for split in loaded.values()) == 10
-    murals = {name: {(r["cave_id"], r["mural_id"]) for r in split.remove_columns("image")} for name, split in loaded.items()}
+    murals = {name: {(r["cave_id"], r["mural_id"]) for r in split.remove_columns("image")} for name,
+              split in loaded.items()}
     names = list(murals)
     assert all(not murals[a] & murals[b] for a in names for b in names if a < b)
     captions = [c for split in loaded.values() for c in split["caption"]]

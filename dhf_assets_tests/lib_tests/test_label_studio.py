@@ -19,7 +19,8 @@ def fixture(tmp_path_factory):
 
 
 def annotation(choices: dict[str, str], text: str = "", when="2026-11-02T10:00:00Z", who=7, cancelled=False):
-    result = [{"from_name": k, "to_name": "image", "type": "choices", "value": {"choices": [v]}} for k, v in choices.items()]
+    result = [{"from_name": k, "to_name": "image", "type": "choices", "value": {"choices": [v]}} for k,
+              v in choices.items()]
     if text:
         result.append({"from_name": "tags", "to_name": "image", "type": "textarea", "value": {"text": [text]}})
     return {"result": result, "completed_by": who, "updated_at": when, "was_cancelled": cancelled}
@@ -30,7 +31,8 @@ def test_tasks_carry_the_crop_and_each_detector_box_in_percent(fixture):
     tasks = json.loads(path.read_text())
     assert count == len(tasks) == 6 and (path.parent / "label_studio_config.xml").read_text() == LABELING_CONFIG
     face_id = tasks[0]["data"]["face_id"]
-    crop, width, height = query(fixture.database, "select crop_path, width, height from faces where face_id = ?", [face_id])[1][0]
+    crop, width, height = query(fixture.database, "select crop_path, width, height from faces where face_id = ?",
+                                [face_id])[1][0]
     assert tasks[0]["data"]["image"] == f"/data/local-files/?d={crop}"
     box = tasks[0]["predictions"][0]["result"][0]
     assert box["type"] == "rectanglelabels" and box["original_width"] == width
@@ -39,14 +41,17 @@ def test_tasks_carry_the_crop_and_each_detector_box_in_percent(fixture):
 
 
 def test_an_export_becomes_review_lines_once(fixture, tmp_path):
-    faces = [r[0] for r in query(fixture.database, "select face_id from faces where cave_id = 'A1' order by face_id")[1]]
+    faces = [r[0] for r in query(fixture.database,
+                                 "select face_id from faces where cave_id = 'A1' order by face_id")[1]]
     other = query(fixture.database, "select face_id from faces where cave_id = 'B2' limit 1")[1][0][0]
     export = [
         {"id": 1, "data": {"face_id": faces[0]}, "annotations": [
             annotation({"decision": "reject"}, when="2026-11-01T09:00:00Z"),
             annotation({"decision": "accept_500", "identity": "D"}, "crown; halo")]},
-        {"id": 2, "data": {"face_id": faces[1]}, "annotations": [annotation({"decision": "accept_3k"}, cancelled=True)]},
-        {"id": 3, "data": {"face_id": faces[2], "cave_id": "../../etc"}, "annotations": [annotation({"orientation": "Left"}, who={"email": "li@x.org"})]},
+        {"id": 2, "data": {"face_id": faces[1]},
+         "annotations": [annotation({"decision": "accept_3k"}, cancelled=True)]},
+        {"id": 3, "data": {"face_id": faces[2], "cave_id": "../../etc"},
+         "annotations": [annotation({"orientation": "Left"}, who={"email": "li@x.org"})]},
         {"id": 4, "data": {"face_id": other}, "annotations": [annotation({"decision": "reject"})]},
         {"id": 5, "data": {"face_id": "../../../evil"}, "annotations": [annotation({"decision": "reject"})]},
         {"id": 6, "data": {"face_id": faces[3]}, "annotations": [annotation({"decision": "accept_500"})]},  # no tag

@@ -8,7 +8,8 @@ from dhf_assets.lib.near_duplicates import group_near_duplicates, perceptual_has
     # a and b one bit apart, c far: one group led by a
     ({"a": "0000000000000000", "b": "0000000000000001", "c": "ffffffffffffffff"}, 6, [("a", "a", 0), ("a", "b", 1)]),
     # a chain a-b-c where a and c are farther apart than the limit is still one group; distances to a
-    ({"a": "0000000000000000", "b": "000000000000000f", "c": "00000000000000ff"}, 4, [("a", "a", 0), ("a", "b", 4), ("a", "c", 8)]),
+    ({"a": "0000000000000000", "b": "000000000000000f", "c": "00000000000000ff"}, 4,
+     [("a", "a", 0), ("a", "b", 4), ("a", "c", 8)]),
     ({"a": "0000000000000000", "b": "00000000000000ff"}, 6, []),
     ({"a": "0000000000000000"}, 6, []),
 ])

@@ -21,7 +21,8 @@ from dhf_assets.lib.processes import (
 @pytest.fixture(scope="module")
 def dead_owner() -> ProcessOwner:
     """A real process of this host that has exited."""
-    child = subprocess.run([sys.executable, "-c", "import os, psutil; print(os.getpid(), psutil.Process().create_time())"],
+    child = subprocess.run([sys.executable, "-c",
+                            "import os, psutil; print(os.getpid(), psutil.Process().create_time())"],
                            capture_output=True, text=True, check=True)
     pid, started = child.stdout.split()
     return ProcessOwner(this_host(), int(pid), float(started))

@@ -4,7 +4,8 @@ import pytest
 
 from dhf_assets.lib.refresh import FinishedCaveRun, RefreshState, decide_refresh
 
-RUNS = [FinishedCaveRun("r2", "MG220", 20.0), FinishedCaveRun("r1", "MG045", 10.0), FinishedCaveRun("r3", "MG045", 30.0)]
+RUNS = [FinishedCaveRun("r2", "MG220", 20.0), FinishedCaveRun("r1", "MG045", 10.0),
+        FinishedCaveRun("r3", "MG045", 30.0)]
 
 
 def state(**changes) -> RefreshState:

@@ -6,8 +6,12 @@ import pytest
 from PIL import Image
 
 from dhf_assets.lib.db import write_connection
-from dhf_assets.lib.reports.build import (distribution_rows, write_attribute_charts, write_crop_resolution_chart,
-                                          write_mural_figures)
+from dhf_assets.lib.reports.build import (
+    distribution_rows,
+    write_attribute_charts,
+    write_crop_resolution_chart,
+    write_mural_figures,
+)
 from dhf_assets.lib.reports.charts import attribute_distribution_png, crop_resolution_png
 from dhf_assets.lib.reports.embed import markdown_image, small_png
 from dhf_assets.lib.reports.murals import load_preview

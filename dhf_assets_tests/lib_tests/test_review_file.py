@@ -93,7 +93,8 @@ def test_two_processes_appending_lose_nothing(tmp_path):
         worker.join(30)
     decisions, problems = read_review_file(path, "A")
     assert problems == []
-    assert sorted(d.face_id for d in decisions) == sorted([f"ana{i}" for i in range(150)] + [f"bo{i}" for i in range(150)] + ["x"])
+    expected = [f"ana{i}" for i in range(150)] + [f"bo{i}" for i in range(150)] + ["x"]
+    assert sorted(d.face_id for d in decisions) == sorted(expected)
 
 
 def _decision_rows(path: Path, rows: list[str]) -> Path:

@@ -4,8 +4,17 @@ from datetime import datetime, timezone
 import pytest
 
 from dhf_assets.lib.reviews import (
-    MAX_FILE_BYTES, ReviewDecision, ReviewRow, auto_accept, current_decisions, parse_reviewed_at,
-    parse_tags, read_review_file, reconcile, review_csv_template, subsets,
+    MAX_FILE_BYTES,
+    ReviewDecision,
+    ReviewRow,
+    auto_accept,
+    current_decisions,
+    parse_reviewed_at,
+    parse_tags,
+    read_review_file,
+    reconcile,
+    review_csv_template,
+    subsets,
 )
 
 HEADER = "face_id,decision,subset,tags,reviewer,reviewed_at\n"

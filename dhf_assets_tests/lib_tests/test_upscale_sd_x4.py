@@ -11,9 +11,9 @@ from PIL import Image
 
 from dhf_assets.lib.upscale import (
     PATH_ENV,
-    LanczosUpscaler,
     REPO_ID,
     Crop,
+    LanczosUpscaler,
     SdX4Upscaler,
     WeightsMissingError,
     resolve_weights,

@@ -39,7 +39,7 @@ def require_packages() -> None:
     missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
         unavailable(f"scale-out packages missing: {', '.join(missing)} "
-                    "(pip install 'dagster-celery[redis]==0.29.27' dagster-postgres==0.29.27 dagster-k8s==0.29.27)")
+                    "(pip install -c requirements/constraints.txt '.[scaleout]')")
 
 
 def free_port() -> int:

@@ -154,7 +154,8 @@ def test_one_cave_through_celery_workers_with_postgres_storage(scaleout_env, cel
 
     # Every step was a Celery task: the model steps (upscaled_faces, backend_quality) on the gpu queue's
     # worker, the rest on dagster's, each in a worker process, never in this one.
-    assert set(where) == set(pids) and {"murals", "faces", "face_candidates", "upscaled_faces", "face_quality"} <= set(where)
+    assert set(where) == set(pids) and {"murals", "faces", "face_candidates", "upscaled_faces",
+                                        "face_quality"} <= set(where)
     assert where.pop("upscaled_faces") == "dhf-gpu" and where.pop("backend_quality") == "dhf-gpu", where
     assert set(where.values()) == {"dhf-cpu"}, where
     assert os.getpid() not in pids.values() and len(set(pids.values())) >= 2, pids

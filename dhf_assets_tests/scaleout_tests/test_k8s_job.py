@@ -41,7 +41,10 @@ def step_pod(job, step_key: str, run_config: dict):
     from dagster._core.execution.api import create_execution_plan
     from dagster_k8s.container_context import K8sContainerContext
     from dagster_k8s.job import (
-        DagsterK8sJobConfig, UserDefinedDagsterK8sConfig, construct_dagster_k8s_job, get_user_defined_k8s_config,
+        DagsterK8sJobConfig,
+        UserDefinedDagsterK8sConfig,
+        construct_dagster_k8s_job,
+        get_user_defined_k8s_config,
     )
 
     step = create_execution_plan(job, run_config=run_config).get_step_by_key(step_key)

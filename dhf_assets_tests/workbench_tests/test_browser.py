@@ -83,7 +83,8 @@ def test_a_reviewer_decides_by_keyboard_and_nothing_is_lost(sample_cave, servers
     driver.find_element(By.CSS_SELECTOR, f'.card[data-face="{faces[6]}"]').click()
     press(driver, Keys.ENTER)
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "detail"))
-    assert "accept" in driver.find_element(By.ID, "history").text and "<b>serene</b>" in driver.page_source.replace("&lt;", "<").replace("&gt;", ">")
+    page = driver.page_source.replace("&lt;", "<").replace("&gt;", ">")
+    assert "accept" in driver.find_element(By.ID, "history").text and "<b>serene</b>" in page
     assert not driver.find_elements(By.CSS_SELECTOR, "#history b")  # the tag is text, not markup
     Select(driver.find_element(By.ID, "identitysel")).select_by_value("D")
     driver.find_element(By.ID, "correctbtn").click()
@@ -137,11 +138,15 @@ def test_a_reviewer_decides_by_keyboard_and_nothing_is_lost(sample_cave, servers
     database = root / "dhf.duckdb"
     in_3k = {f for (f,) in query(database, "select face_id from subset_3k where cave_id = ?", [CAVE])[1]}
     assert set(faces[0:1] + faces[2:7]) <= in_3k and faces[1] not in in_3k
-    assert query(database, "select tags from subset_500 where face_id = ?", [faces[6]])[1] == [(["crown", "<b>serene</b>"],)]
-    assert query(database, "select identity, identity_source from stg_faces where face_id = ?", [faces[6]])[1] == [("D", "review:ana")]
-    assert query(database, "select count(*) from face_reviews where face_id = ?", [faces[1]])[1] == [(1,)]  # rejected later
+    assert query(database, "select tags from subset_500 where face_id = ?",
+                 [faces[6]])[1] == [(["crown", "<b>serene</b>"],)]
+    assert query(database, "select identity, identity_source from stg_faces where face_id = ?",
+                 [faces[6]])[1] == [("D", "review:ana")]
+    assert query(database, "select count(*) from face_reviews where face_id = ?",
+                 [faces[1]])[1] == [(1,)]  # rejected later
     exported = root / "output" / "exports" / "paper_layout"
     record = json.loads((exported / "Dunhuang_Faces-500" / f"{faces[6]}.json").read_text())
-    assert record["identity"] == "D" and record["tags"] == ["crown", "<b>serene</b>"]  # the correction reaches the exports
+    assert record["identity"] == "D" and record["tags"] == ["crown",
+                                                            "<b>serene</b>"]  # the correction reaches the exports
     rows_20k = list(csv.DictReader((exported / "Dunhuang_Faces-20k" / "faces.csv").open(newline="")))
     assert [r["identity"] for r in rows_20k if r["face_id"] == faces[6]] == ["D"]  # the 20k VOC rewrite too

@@ -17,5 +17,9 @@ def test_only_appended_lines_are_parsed_and_a_torn_line_waits(tmp_path):
     assert [(d.face_id, d.decision) for d in log.refresh()] == [("f2", "reject")]
     assert log.refresh() == []
     append_entries(path, [ReviewEntry("f3", "correct", "li", identity="B")])  # upgrade to v2: a new file
-    assert [d.face_id for d in log.refresh()] == ["f1", "f2", "f3"] and [d.face_id for d in log.decisions] == ["f1", "f2", "f3"]
+    assert [d.face_id for d in log.refresh()] == ["f1", "f2", "f3"] and [d.face_id for d in log.decisions] == [
+        "f1",
+        "f2",
+        "f3",
+    ]
     assert log.decisions[2].identity == "B" and log.problems == 0

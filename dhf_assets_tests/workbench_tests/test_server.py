@@ -97,7 +97,9 @@ def test_while_a_build_writes_the_page_serves_the_snapshot_and_says_so(fixture_e
     root, env = fixture_env
     server = servers(env)
     assert "A1" in fetch(f"{server.url}/cave/A1")[1]
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(root / "dhf.duckdb"), "8"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(root / "dhf.duckdb"), "8"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         time.sleep(1.1)  # the server looks at the file at most once a second

@@ -30,7 +30,7 @@ def symmetry_tolerance_px() -> float:
     code_version=f"tolerance={symmetry_tolerance_px():g}",
 )
 def symmetry_pairs(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
-    """Mirror-symmetric face pairs of each mural of the cave, with the axis and the H, V and area errors of section 4.1."""
+    """Mirror-symmetric face pairs of each mural of the cave, with the axis and the H, V, area errors of section 4.1."""
     cave_id = context.partition_key
     tolerance = symmetry_tolerance_px()
     boxes = store.query(

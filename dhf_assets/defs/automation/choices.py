@@ -35,7 +35,7 @@ def automation_cave_job() -> dg.UnresolvedAssetJobDefinition:
         raise AutomationSettingError(
             f"{CAVE_JOB_ENV}={name} needs {packages}, which cannot be imported here "
             f"({getattr(module, 'SCALEOUT_IMPORT_ERROR', 'not defined')}); install them "
-            f"(pip install -c requirements/constraints.txt ...) or set {CAVE_JOB_ENV}=cave_job"
+            f"(pip install -c requirements/constraints.txt 'dhf[scaleout]') or set {CAVE_JOB_ENV}=cave_job"
         )
     return job
 

@@ -49,7 +49,8 @@ def read_refresh_state(instance: dg.DagsterInstance) -> RefreshState:
     """The facts `decide_refresh` needs, from the instance's runs, backfills and asset events."""
     refresh_jobs = (refresh_job.name, marts_job.name)
     in_flight = instance.get_runs(dg.RunsFilter(statuses=IN_FLIGHT))
-    last = _latest_start(instance, [dg.RunsFilter(job_name=refresh_job.name, statuses=FINISHED, tags={SCOPE_TAG: "full"}),
+    last = _latest_start(instance,
+                         [dg.RunsFilter(job_name=refresh_job.name, statuses=FINISHED, tags={SCOPE_TAG: "full"}),
                                     dg.RunsFilter(job_name=marts_job.name, statuses=FINISHED)])
     since = datetime.fromtimestamp(last, timezone.utc) if last else None
     finished = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS], updated_after=since))
@@ -65,7 +66,8 @@ def read_refresh_state(instance: dg.DagsterInstance) -> RefreshState:
             and r.dagster_run.tags.get(GLOBAL_REFRESH_TAG) != INLINE
         ],
         archive_observed_at=_latest_timestamp(instance.fetch_observations(dg.AssetKey("mural_archive"), limit=1)),
-        archive_inputs_built_at=_latest_timestamp(instance.fetch_materializations(dg.AssetKey("archive_inputs"), limit=1)),
+        archive_inputs_built_at=_latest_timestamp(
+            instance.fetch_materializations(dg.AssetKey("archive_inputs"), limit=1)),
     )
 
 
@@ -73,7 +75,8 @@ def views_to_recreate(instance: dg.DagsterInstance, store: DhfStore) -> set[str]
     """Staging views whose SQL changed since they were last created, or that the database lacks."""
     present = set()
     if store.database.exists():
-        present = {name for (name,) in db.query(store.database, "select view_name from duckdb_views() where not internal")[1]}
+        present = {name for (name,) in db.query(store.database,
+                                                "select view_name from duckdb_views() where not internal")[1]}
     stale = set()
     for model in discover_models():
         if model.materialization != "view":

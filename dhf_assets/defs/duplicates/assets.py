@@ -22,7 +22,8 @@ def near_duplicates(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Ma
             hashes.append((face_id, cave_id, sha, digest))
     max_distance = current_settings().near_duplicate_distance
     rows = group_near_duplicates([(f, c, h) for f, c, _, h in hashes], max_distance)
-    store.replace([TableWrite("crop_phashes", HASH_COLUMNS, hashes), TableWrite("near_duplicates", NEAR_DUPLICATE_COLUMNS, rows)])
+    store.replace([TableWrite("crop_phashes", HASH_COLUMNS, hashes),
+                   TableWrite("near_duplicates", NEAR_DUPLICATE_COLUMNS, rows)])
     if unreadable:
         context.log.warning(f"{len(unreadable)} crop(s) could not be read and have no hash: {unreadable[:5]}")
     return dg.MaterializeResult(metadata={

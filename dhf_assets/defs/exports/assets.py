@@ -90,7 +90,8 @@ def export_coco(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materi
         write_text(folder / "instances_20k.json", coco_json(data))
     return dg.MaterializeResult(metadata={
         **scope_metadata(caves, left_out), "dagster/row_count": len(data.faces),
-        "images": sum(1 for m in data.murals if m.annotated), "path": dg.MetadataValue.path(str(target / "instances_20k.json")),
+        "images": sum(1 for m in data.murals if m.annotated),
+        "path": dg.MetadataValue.path(str(target / "instances_20k.json")),
     })
 
 

@@ -30,8 +30,10 @@ if SCALEOUT_IMPORT_ERROR is None:
     @dg.configured(
         celery_executor,
         config_schema={
-            "broker": dg.Field(str, is_required=False, description=f"Broker URL; default ${BROKER_ENV}, else {DEFAULT_BROKER}."),
-            "backend": dg.Field(str, is_required=False, description=f"Result backend URL; default ${BACKEND_ENV}, else the broker."),
+            "broker": dg.Field(str, is_required=False,
+                               description=f"Broker URL; default ${BROKER_ENV}, else {DEFAULT_BROKER}."),
+            "backend": dg.Field(str, is_required=False,
+                                description=f"Result backend URL; default ${BACKEND_ENV}, else the broker."),
         },
     )
     def dhf_celery_executor(config: dict) -> dict:

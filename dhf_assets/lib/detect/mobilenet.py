@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
-from torch import nn
-
 from retinaface.net import conv_bn, conv_dw
+from torch import nn
 
 _LEAKY = 0.0  # LeakyReLU(0) is ReLU, as the weights were trained
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import torch
+from retinaface.prior_box import priorbox
 
 from dhf_assets.lib.detect.network import Variant
-from retinaface.prior_box import priorbox
 
 
 @lru_cache(maxsize=64)

@@ -13,6 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
+from retinaface.box_utils import decode, decode_landm
 
 from dhf_assets.lib.detect._images import as_rgb_batch
 from dhf_assets.lib.detect.network import build_network, variant
@@ -21,7 +22,6 @@ from dhf_assets.lib.detect.preprocess import ALIGN, PreparedBatch, plan_batches,
 from dhf_assets.lib.detect.priors import priors_for
 from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections, SearchParams
 from dhf_assets.lib.detect.weights import load_weights
-from retinaface.box_utils import decode, decode_landm
 
 _PRE_NMS_TOP_K = 5000  # bounds the NMS work when a crop yields many low-score candidates
 _KEEP_TOP_K = 750

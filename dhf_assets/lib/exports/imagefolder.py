@@ -37,7 +37,8 @@ class ImageFolderSummary:
 
 def validate_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
     if len(ratios) != 3 or any(r < 0 for r in ratios) or abs(sum(ratios) - 1.0) > 1e-6:
-        raise ValueError(f"split ratios must be three non-negative numbers summing to 1 (train, validation, test), got {list(ratios)}")
+        raise ValueError("split ratios must be three non-negative numbers summing to 1 (train, validation, test), got "
+                         f"{list(ratios)}")
     return tuple(float(r) for r in ratios)  # type: ignore[return-value]
 
 

@@ -74,7 +74,9 @@ def verify_manifest(folder: Path) -> list[str]:
         elif file_sha256(target) != entry.sha256:
             problems.append(f"{path}: sha256 differs from the manifest")
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
-    problems += [f"{safe_text(path)}: not in the manifest" for path in sorted(present - set(listed) - set(MANIFEST_FILES))]
+    problems += [
+        f"{safe_text(path)}: not in the manifest" for path in sorted(present - set(listed) - set(MANIFEST_FILES))
+    ]
     problems += _sha256_file_problems(folder, listed)
     return problems
 

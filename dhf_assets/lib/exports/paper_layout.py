@@ -19,8 +19,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..vocabulary import UNLABELLED_NAME
 from ..voc import render_voc
+from ..vocabulary import UNLABELLED_NAME
 from .data import ExportData, Face, Mural, StandardizedFace, attributes_record
 from .folders import copy_file, safe_join, write_text
 
@@ -62,13 +62,15 @@ def write_20k(data: ExportData, archive: Path, output: Path, dest: Path) -> tupl
             mural.file_name, mural.width, mural.height, voc_objects(data.faces_of(mural.cave_id, mural.mural_id)),
             folder=mural.cave_id))
     for face in data.faces:
-        copy_file(safe_join(output, face.crop_path), dest / "faces" / face.cave_id / face.mural_id / f"{face.face_id}.png")
+        copy_file(safe_join(output, face.crop_path),
+                  dest / "faces" / face.cave_id / face.mural_id / f"{face.face_id}.png")
     write_text(dest / "caves.csv", _csv(["cave_id", "site", "period", "cave_style"], data.caves))
     write_text(dest / "murals.csv", _csv(["cave_id", "mural_id", "period"],
                                          [(m.cave_id, m.mural_id, m.period) for m in annotated]))
     write_text(dest / "faces.csv", _csv(
         ["face_id", "cave_id", "mural_id", "object_index", "xmin", "ymin", "xmax", "ymax", "identity", "orientation"],
-        [(f.face_id, f.cave_id, f.mural_id, f.object_index, *f.box, f.identity or "", f.orientation) for f in data.faces]))
+        [(f.face_id, f.cave_id, f.mural_id, f.object_index, *f.box, f.identity or "",
+          f.orientation) for f in data.faces]))
     return len(annotated), len(data.murals) - len(annotated), len(data.faces)
 
 
@@ -87,7 +89,9 @@ def write_3k_and_500(data: ExportData, output: Path, dest_3k: Path, dest_500: Pa
         write_text(dest_3k / f"{item.face.face_id}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         if item.in_500:
             record_500 = {**_write_standardized(item, data, output, dest_500), "tags": list(item.tags or ())}
-            write_text(dest_500 / f"{item.face.face_id}.json", json.dumps(record_500, indent=2, ensure_ascii=False) + "\n")
+            write_text(
+                dest_500 / f"{item.face.face_id}.json", json.dumps(record_500, indent=2, ensure_ascii=False) + "\n"
+            )
             write_text(dest_500 / f"{item.face.face_id}.txt", ", ".join(item.tags or ()) + "\n")
             count_500 += 1
     return len(data.standardized), count_500

@@ -80,7 +80,8 @@ def select_training_set(database: Path, output: Path, out_dir: Path, subset: str
     tags = [t.strip() for t in tags if t.strip()]
     unknown = sorted(set(tags) - (known := _known_tags(database)))
     if unknown:
-        raise ValueError(f"unknown tag(s) {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known)) or 'none'})")
+        known_tags = ", ".join(sorted(known)) or "none"
+        raise ValueError(f"unknown tag(s) {', '.join(map(repr, unknown))} (known: {known_tags})")
     params = [subset, period, period, identity, identity, cave_style, cave_style, site, site, tags]
     rows = db.query(database, _SELECT, params)[1][:limit]
     with staged_folder(out_dir) as folder:

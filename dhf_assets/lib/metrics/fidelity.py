@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, TypedDict
 import numpy as np
 from PIL import Image
 
-from dhf_assets.lib.metrics.lpips import MIN_SIDE as LPIPS_MIN_SIDE
-from dhf_assets.lib.metrics.lpips import TOO_SMALL_REASON as LPIPS_TOO_SMALL_REASON
-from dhf_assets.lib.metrics.lpips import LpipsScorer
+from dhf_assets.lib.metrics.lpips import (
+    MIN_SIDE as LPIPS_MIN_SIDE,
+    TOO_SMALL_REASON as LPIPS_TOO_SMALL_REASON,
+    LpipsScorer,
+)
 from dhf_assets.lib.torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:  # torch is imported lazily so that importing this package stays light

@@ -67,7 +67,7 @@ def attribute_distribution_png(rows: Sequence[tuple], subset_label: str, total_f
 
 
 def crop_resolution_png(bins: Sequence[tuple], tiers: Sequence[tuple] = ()) -> bytes:
-    """Histogram of crop sizes: bins are (bin_start, bin_end, crops[, crops_3k]); tiers are (tier, crops_20k, crops_3k, ...)."""
+    """Histogram of crop sizes: bins (bin_start, bin_end, crops[, crops_3k]), tiers (tier, crops_20k, crops_3k, ...)."""
     figure = Figure(figsize=(10, 5.2))
     axes = figure.add_subplot()
     starts = [float(b[0]) for b in bins]

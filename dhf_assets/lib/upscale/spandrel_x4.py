@@ -21,8 +21,7 @@ from PIL import Image
 from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.torch_compat import ensure_torchvision
-from dhf_assets.lib.upscale.backends import NO_SAMPLING
-from dhf_assets.lib.upscale.backends import WeightsMissingError
+from dhf_assets.lib.upscale.backends import NO_SAMPLING, WeightsMissingError
 
 MODEL_ENV = "DHF_SR_MODEL"
 MODEL_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt")

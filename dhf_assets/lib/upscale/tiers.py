@@ -13,8 +13,9 @@ A mirrored or repeated border was rejected: on a face crop a mirror paints half-
 ornaments that are not on the mural, and a super-resolution model then sharpens them into
 convincing detail; a flat margin adds no feature. No face pixel is cut and the aspect is kept; the
 padding (left, top, right, bottom) in source pixels is recorded so the crop's box in the 512x512
-output (`content_box`) is known, and the quality metrics compare only that box. For the model tiers the square side S is L rounded up to `pad_multiple`
-(default 8): the pipeline would otherwise resize the input to a multiple of the VAE factor itself,
+output (`content_box`) is known, and the quality metrics compare only that box. For the model tiers
+the square side S is L rounded up to `pad_multiple` (default 8): the pipeline would otherwise resize
+the input to a multiple of the VAE factor itself,
 and equal sides batch together. S never leaves its tier (256 and 512 are multiples of 8).
 """
 
