@@ -50,7 +50,8 @@ def main() -> None:
         defs = runner.definitions()
         runner.register_caves(inst, ["BENCH"])
         runner.run_catalog(defs, inst)
-        print(f"workload: 1 cave, {args.murals} murals 8447x4946 JPEG, {args.boxes} boxes each; detectors mtcnn, upscaler lanczos")
+        print(f"workload: 1 cave, {args.murals} murals 8447x4946 JPEG, {args.boxes} boxes each; detectors mtcnn, "
+              "upscaler lanczos")
         started, cpu = time.perf_counter(), time.process_time()
         first = runner.run_cave(defs, inst, "BENCH")
         first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -105,7 +105,8 @@ def report(title: str, recall: dict, precision: dict) -> tuple[float, float]:
     for low, high in BANDS:
         band = f"{low}-{high}" if high < 100_000 else f">={low}"
         r, p = recall.get(band, (0, 0)), precision.get(band, (0, 0))
-        print(f"  {band:10s}  {r[0]:3d}/{r[1]:<3d} {r[0] / max(1, r[1]):5.2f}   {p[0]:3d}/{p[1]:<3d} {p[0] / max(1, p[1]):5.2f}")
+        print(f"  {band:10s}  {r[0]:3d}/{r[1]:<3d} {r[0] / max(1, r[1]):5.2f}   {p[0]:3d}/{p[1]:<3d} "
+              f"{p[0] / max(1, p[1]):5.2f}")
     tight = recall.get("tight (IoU >= 0.7)", (0, 0))
     print(f"  of the matched faces, {tight[0]}/{tight[1]} are proposed with IoU >= 0.7 (accepted as drawn)")
     big_r = [v for k, v in recall.items() if not k.startswith(("0-", "tight"))]
@@ -207,8 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in configs:
         (sw, sc), (bw, bc) = np.mean(seconds[name], axis=0), np.mean(bounds[name], axis=0)
         ratios[name] = sc / bc
-        print(f"  {name:12s} pipeline {sw:6.2f} / {sc:6.2f} s   bound (bare forward, same tiles) {bw:6.2f} / {bc:6.2f} s"
-              f"   ratio (CPU) {sc / bc:.3f}   (wall) {sw / bw:.3f}")
+        print(
+            f"  {name:12s} pipeline {sw:6.2f} / {sc:6.2f} s   bound (bare forward, same tiles) {bw:6.2f} / {bc:6.2f} s"
+            f"   ratio (CPU) {sc / bc:.3f}   (wall) {sw / bw:.3f}"
+        )
     print(f"ratio={ratios[args.ratio_of]:.3f} goal={GOAL}")
     return 0
 

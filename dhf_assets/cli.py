@@ -215,7 +215,8 @@ def parser() -> argparse.ArgumentParser:
     write.add_argument("--cave", required=True, metavar="ID")
     write.add_argument("--mural", metavar="ID", help="only this mural (default: every mural with accepted boxes)")
     write.add_argument("--merge", action="store_true",
-                       help="add to an existing XML the boxes that overlap none of its own (a dot-prefixed backup is kept)")
+                       help="add to an existing XML the boxes that overlap none of its own (a dot-prefixed backup is "
+                       "kept)")
     write.set_defaults(run=cmd_proposals_write)
     export = commands.add_parser("export", help="dataset exports").add_subparsers(dest="action", required=True)
     select = export.add_parser("select", help="a training set by attributes, with captions from the tags")

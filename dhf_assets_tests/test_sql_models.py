@@ -144,7 +144,8 @@ def rows(path: Path, sql: str) -> list[tuple]:
 @pytest.mark.parametrize(("sql", "expected"), [
     ("select * from faces", {"faces"}),
     ("-- from murals\nselect 'from caves' as x from faces /* join quarantine */", {"faces"}),
-    ("select * from stg_faces f join stg_murals as m using (mural_key) left join caves c on true", {"stg_faces", "stg_murals", "caves"}),
+    ("select * from stg_faces f join stg_murals as m using (mural_key) left join caves c on true",
+     {"stg_faces", "stg_murals", "caves"}),
     ("select * from stg_faces f, stg_caves c, main.subset_3k", {"stg_faces", "stg_caves", "subset_3k"}),
     ("with faces as (select * from stg_faces) select * from faces", {"stg_faces"}),
     ("select * from (select 1) s where exists (select 1 from quarantine)", {"quarantine"}),
@@ -296,8 +297,9 @@ def test_unlabelled_identity_has_a_name(fixture_db):
     with db.write_connection(fixture_db) as con:
         con.execute("insert into subset_3k values ('ff', 'C1', 'ana')")
     assert materialize_models(fixture_db, ["attribute_distribution"]).success
-    assert rows(fixture_db, "select code, name, faces from attribute_distribution "
-                            "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'") == [(None, "unlabelled", 1)]
+    found = rows(fixture_db, "select code, name, faces from attribute_distribution "
+                             "where subset = '3k' and attribute = 'identity' and name = 'unlabelled'")
+    assert found == [(None, "unlabelled", 1)]
 
 
 def test_crop_resolution_and_upscale_tiers(built_db):
@@ -310,7 +312,9 @@ def test_crop_resolution_and_upscale_tiers(built_db):
 
 
 def test_quality_summary(built_db):
-    summary = {r[0]: r for r in rows(built_db, "select band, images, psnr, ssim, lpips, esi_low, esi_high, snr_low from quality_summary")}
+    summary = {r[0]: r for r in rows(built_db,
+                                     "select band, images, psnr, ssim, lpips, esi_low, esi_high, snr_low from "
+                                     "quality_summary")}
     assert list(summary) == ["~512", "512~"]
     assert summary["~512"] == ("~512", 2, 32.0, pytest.approx(0.85), None, 1.25, 2.25, None)
     assert summary["512~"] == ("512~", 1, 40.0, 0.95, 0.05, 1.2, 1.3, None)

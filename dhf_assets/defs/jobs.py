@@ -42,7 +42,8 @@ def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinitio
 # The Celery and Kubernetes jobs (defs/scaleout) spread steps over workers instead.
 cave_job = per_cave_job(
     "cave_job",
-    "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics, face-box proposals and its quarantine report.",
+    "Build one cave: murals, faces, candidates, reviews, upscaled images, quality metrics, face-box proposals and its "
+    "quarantine report.",
     dg.in_process_executor,
 )
 

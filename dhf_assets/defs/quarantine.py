@@ -8,13 +8,18 @@ import dagster as dg
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.markdown import markdown_table
 from dhf_assets.lib.incremental import CAVE_INPUTS, recorded_fingerprint
+from dhf_assets.lib.markdown import markdown_table
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality", "backend_quality", "face_proposals"], group_name="faces", kinds={"duckdb"})
+@dg.asset(partitions_def=caves_partitions,
+          deps=["murals", "faces", "face_candidates", "face_reviews", "upscaled_faces", "face_quality",
+                "backend_quality", "face_proposals"], group_name="faces", kinds={"duckdb"})
 def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
-    """Everything of the cave that could not be used (or was used with a correction), with a plain reason; closes the cave's build."""
+    """Everything of the cave that could not be used (or was used with a correction), with a plain reason.
+
+    Closes the cave's build.
+    """
     cave_id = context.partition_key
     rows = store.query(
         "select stage, severity, file, item, reason from quarantine where cave_id = ? order by stage, file, item",

@@ -13,10 +13,11 @@ import json
 import threading
 from pathlib import Path
 
+from dhf_assets.lib.settings import current_settings
+
 from .files import file_sha256
 from .images import write_bytes_atomic
 from .safe_text import list_folder, safe_text
-from dhf_assets.lib.settings import current_settings
 
 _lock = threading.Lock()
 _memory: dict[tuple[str, int, int], str] = {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dhf_assets.lib.review_queue import UNDECIDED_SQL
+
 from .contact_sheet import SheetItem, write_contact_sheet
 from .db import query
-from dhf_assets.lib.review_queue import UNDECIDED_SQL
 
 # The queue itself is the review_queue asset's query; this adds each face's crop and detections.
 _QUEUE_SQL = f"""

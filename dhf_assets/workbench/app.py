@@ -25,11 +25,10 @@ from starlette.staticfiles import StaticFiles
 
 from dhf_assets.lib.review_file import ReviewEntry, append_entries
 from dhf_assets.lib.reviews import parse_tags
+from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
 
 from . import images
-from dhf_assets.lib.settings import current_settings
-
 from .filters import SORT_CHOICES, STATUS_CHOICES, GridFilter
 from .mural_routes import mural_routes
 from .state import Workbench
@@ -98,7 +97,8 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             kept.reverse()
         pages = max(1, -(-len(kept) // page_size))
         page = min(wanted.page, pages)
-        shown = [(face, bench.status(face), *bench.labels(face)[:2]) for face in kept[(page - 1) * page_size: page * page_size]]
+        shown = [(face, bench.status(face),
+                  *bench.labels(face)[:2]) for face in kept[(page - 1) * page_size: page * page_size]]
         return render("grid.html", cave_id=cave_id, counters=counters(), filter=wanted, items=shown, total=len(kept),
                       page=page, pages=pages, detectors=detectors, murals=murals, statuses=STATUS_CHOICES,
                       sorts=SORT_CHOICES, tags=bench.tags_in_use())
@@ -112,7 +112,8 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         identity, orientation, identity_source, orientation_source = bench.labels(face)
         group = bench.snapshot.group_of.get(face.face_id)
         duplicates = [(bench.face(f), distance, bench.status(bench.face(f))) for f, distance in
-                      bench.snapshot.duplicate_groups.get(group, []) if f != face.face_id and bench.face(f)] if group else []
+                      bench.snapshot.duplicate_groups.get(group,
+                                                          []) if f != face.face_id and bench.face(f)] if group else []
         return render("detail.html", face=face, status=bench.status(face), identity=identity, orientation=orientation,
                       duplicates=duplicates,
                       identity_source=identity_source, orientation_source=orientation_source,
@@ -126,7 +127,8 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
                 return Response("no such face", status_code=404)
             if kind == "mural":
                 data = images.mural_with_box(face, bench.archive)
-                return Response(data, media_type="image/jpeg") if data else Response("mural not readable", status_code=404)
+                return Response(data, media_type="image/jpeg") if data else Response("mural not readable",
+                                                                                     status_code=404)
             path = images.thumbnail(face, bench.output) if kind == "thumb" else images.crop(face, bench.output)
             if path is None:
                 return Response("crop not readable", status_code=404)
@@ -201,7 +203,8 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         by_cave: dict[str, list[ReviewEntry]] = {}
         for other in others:
             if other is not None:
-                entry = ReviewEntry(other.face_id, "reject", name, tags=(f"duplicate of {face.face_id}",), reviewed_at=now)
+                entry = ReviewEntry(other.face_id, "reject", name, tags=(f"duplicate of {face.face_id}",),
+                                    reviewed_at=now)
                 by_cave.setdefault(other.cave_id, []).append(entry)
         problems = sorted({p for entries in by_cave.values() for e in entries for p in e.problems()})
         if problems:
@@ -210,7 +213,8 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             append_entries(bench.review_path(cave_id), entries)
             bench.refresh_log(cave_id)
         return JSONResponse({"saved": sum(map(len, by_cave.values())), "faces": {
-            o.face_id: {"status": bench.status(o), "identity": bench.labels(o)[0] or "", "orientation": bench.labels(o)[1]}
+            o.face_id: {"status": bench.status(o), "identity": bench.labels(o)[0] or "",
+                        "orientation": bench.labels(o)[1]}
             for o in others if o is not None}})
 
     routes = [

@@ -52,7 +52,8 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
                          "open": sum(p.status == "open" for p in listed), "all": len(listed),
                          "accepted": sum(bool(d and d.decision == "accept") for d in decided),
                          "rejected": sum(bool(d and d.decision == "reject") for d in decided)})
-        return render("murals.html", cave_id=cave_id, caves=caves, rows=rows, problems=problems, counters=bench.counters(),
+        return render("murals.html", cave_id=cave_id, caves=caves, rows=rows, problems=problems,
+                      counters=bench.counters(),
                       tags=[], store_notice=store.notice)
 
     async def mural(request: Request) -> Response:
@@ -66,7 +67,8 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         faces = [list(f.box) for f in bench.snapshot.faces.values() if (f.cave_id, f.mural_id) == (cave_id, mural_id)]
         page = {"cave_id": cave_id, "mural_id": mural_id, "width": scan.width, "height": scan.height,
                 "top_level": scan.top_level, "tile": pyramid.TILE, "faces": faces,
-                "proposals": [_state(p, latest.get(p.proposal_id)) for p in data.proposals.get((cave_id, mural_id), [])]}
+                "proposals": [_state(p, latest.get(p.proposal_id)) for p in data.proposals.get((cave_id, mural_id),
+                                                                                               [])]}
         return render("mural.html", cave_id=cave_id, mural_id=mural_id, scan=scan, page=page, problems=problems,
                       annotated=data.annotated.get((cave_id, mural_id), False), counters=bench.counters(), tags=[],
                       store_notice=store.notice)
@@ -105,7 +107,8 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         if scan is None or box[2] > scan.width or box[3] > scan.height:
             return JSONResponse({"error": "the box leaves the scan"}, status_code=400)
         entry = ProposalDecision(proposal_id, proposal.mural_id, decision, box, name,  # type: ignore[arg-type]
-                                 identity, canonical_orientation(orientation) or orientation, datetime.now(timezone.utc))
+                                 identity, canonical_orientation(orientation) or orientation,
+                                 datetime.now(timezone.utc))
         problems = entry.problems()
         if problems:
             return JSONResponse({"error": "; ".join(problems)}, status_code=400)
@@ -128,7 +131,10 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         return JSONResponse({"ok": report.ok, "lines": lines, "problems": report.problems})
 
     return [
-        Route("/murals", murals), Route("/cave/{cave_id}/murals", murals), Route("/mural/{cave_id}/{mural_id}", mural),
+        Route("/murals", murals),
+        Route("/cave/{cave_id}/murals", murals),
+        Route("/mural/{cave_id}/{mural_id}", mural),
         Route("/tile/{cave_id}/{mural_id}/{level:int}/{column:int}/{row:int}.jpg", tile),
-        Route("/api/proposals/decide", decide, methods=["POST"]), Route("/api/proposals/write", write, methods=["POST"]),
+        Route("/api/proposals/decide", decide, methods=["POST"]),
+        Route("/api/proposals/write", write, methods=["POST"]),
     ]

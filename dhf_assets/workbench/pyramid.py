@@ -72,7 +72,12 @@ def _build_level(scan: Scan, folder: Path, level: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for column in range(columns):
         for row in range(rows):
-            box = (column * TILE, row * TILE, min(image.width, (column + 1) * TILE), min(image.height, (row + 1) * TILE))
+            box = (
+                column * TILE,
+                row * TILE,
+                min(image.width, (column + 1) * TILE),
+                min(image.height, (row + 1) * TILE),
+            )
             temporary = folder / f".{column}_{row}.{os.getpid()}.tmp"
             image.crop(box).save(temporary, "JPEG", quality=QUALITY)
             temporary.replace(folder / f"{column}_{row}.jpg")

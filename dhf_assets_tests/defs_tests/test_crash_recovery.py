@@ -38,7 +38,8 @@ pytestmark = pytest.mark.slow
 # Every step of cave_job in execution order, each killed once, plus two kills inside write transactions.
 CHAINS = {
     "murals-to-faces_valid": ["murals", "murals_murals_valid", "tx:faces", "faces", "faces_faces_valid"],
-    "candidates-to-review_queue": ["face_candidates", "face_proposals", "symmetry_pairs", "face_candidates_face_candidates_valid",
+    "candidates-to-review_queue": ["face_candidates", "face_proposals", "symmetry_pairs",
+                                   "face_candidates_face_candidates_valid",
                                    "face_reviews", "face_reviews_face_reviews_valid", "face_labels_face_labels_valid",
                                    "review_queue"],
     "upscale-to-quarantine": ["slot:upscaled_faces", "upscaled_faces_standardized_images_512", "face_quality",

@@ -93,6 +93,8 @@ def test_report_assets_write_pngs_and_show_them_in_the_ui(store, instance, tmp_p
     assert figures["figures"] == 6 and figures["preview"].count("data:image/png") == 3
     assert (store.output / "reports" / "murals" / "B2" / "w.3.png").is_file()
     assert figures["drawn"] == 6
-    again = dg.materialize([mural_symmetry_figures], resources={"store": store}, instance=instance, run_config=run_config)
+    again = dg.materialize(
+        [mural_symmetry_figures], resources={"store": store}, instance=instance, run_config=run_config
+    )
     assert metadata(again, mural_symmetry_figures)["drawn"] == 0  # unchanged murals keep their figures
     assert metadata(again, mural_symmetry_figures)["preview"] == figures["preview"]

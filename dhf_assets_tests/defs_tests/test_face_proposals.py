@@ -61,4 +61,7 @@ def test_proposals_find_the_real_faces_of_a_mural_without_xml_and_quarantine_a_c
 
     again = build().asset_materializations_for_node("face_proposals")[0].metadata
     assert again["skipped"].value is True
-    assert rows(store, "select proposal_id, mural_id, xmin, ymin, xmax, ymax, status, detectors from face_proposals") == found
+    assert (
+        rows(store, "select proposal_id, mural_id, xmin, ymin, xmax, ymax, status, detectors from face_proposals")
+        == found
+    )

@@ -4,7 +4,7 @@ from PIL import Image
 
 from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces, plan_faces
 from dhf_assets.lib.near_duplicates import perceptual_hash
-from dhf_assets_tests.archive_factory import write_mural, voc_box
+from dhf_assets_tests.archive_factory import voc_box, write_mural
 
 
 def record(archive, mural_id, size, cave_id="A1") -> MuralRecord:
@@ -15,7 +15,8 @@ def record(archive, mural_id, size, cave_id="A1") -> MuralRecord:
 
 
 def test_crops_match_the_mural_pixels_exactly(tmp_path):
-    write_mural(tmp_path, "A1", "m1", (300, 200), [voc_box(11, 21, 110, 140), voc_box(1, 1, 300, 200, "face", "Left")], suffix=".png")
+    write_mural(tmp_path, "A1", "m1", (300, 200), [voc_box(11, 21, 110, 140), voc_box(1, 1, 300, 200, "face", "Left")],
+                suffix=".png")
     hashes: dict[str, str] = {}
     rows, problems = extract_mural_faces(record(tmp_path, "m1", (300, 200)), tmp_path / "out", 10**8, 1, hashes)
     assert problems == []

@@ -79,7 +79,9 @@ def test_readers_and_writers_wait_for_another_process(tmp_path):
     holder.join()
 
 
-@pytest.mark.parametrize("damage", ["drop table crop_phashes", "alter table upscaled_faces drop column tile_size", None])
+@pytest.mark.parametrize(
+    "damage", ["drop table crop_phashes", "alter table upscaled_faces drop column tile_size", None]
+)
 def test_a_write_connection_restores_a_missing_table_or_added_column(tmp_path, damage):
     path = tmp_path / "t.duckdb"
     with db.write_connection(path) as con:

@@ -12,7 +12,8 @@ T0 = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 
 
 def decision(pid: str = "p1", verdict: str = "accept", minutes: int = 0, **kw) -> ProposalDecision:
-    values = {"mural_id": "m01", "box": (10, 20, 110, 140), "reviewer": "ana", "decided_at": T0 + timedelta(minutes=minutes)}
+    values = {"mural_id": "m01", "box": (10, 20, 110, 140), "reviewer": "ana",
+              "decided_at": T0 + timedelta(minutes=minutes)}
     values.update(kw)
     return ProposalDecision(pid, decision=verdict, **values)  # type: ignore[arg-type]
 

@@ -32,7 +32,8 @@ def archive_with(tmp_path: Path, annotated: dict[str, list[tuple[int, int, int, 
 
 def decide(archive: Path, mural: str, *boxes: tuple[int, int, int, int], verdict: str = "accept", **kw) -> None:
     append_decisions(proposals_file(archive, CAVE), [
-        ProposalDecision(f"{mural}-{verdict}-{i}", mural, verdict, box, "ana", decided_at=T0 + timedelta(seconds=i), **kw)
+        ProposalDecision(f"{mural}-{verdict}-{i}", mural, verdict, box, "ana", decided_at=T0 + timedelta(seconds=i),
+                         **kw)
         for i, box in enumerate(boxes)])
 
 

@@ -65,7 +65,8 @@ def test_the_pyramid_runs_from_the_smallest_face_to_one_tile(width, height, scal
     assert max(width, height) * pyramid_scales(width, height, grid)[-1] <= grid.tile
 
 
-@pytest.mark.parametrize("bad", [{"overlap": 1024}, {"ratio": 1.0}, {"detect_px": 40, "ratio": 4.0}, {"min_face_px": 0}])
+@pytest.mark.parametrize("bad",
+                         [{"overlap": 1024}, {"ratio": 1.0}, {"detect_px": 40, "ratio": 4.0}, {"min_face_px": 0}])
 def test_a_grid_that_would_cut_faces_is_refused(bad):
     with pytest.raises(ValueError):
         TileGrid(**bad)
@@ -80,7 +81,8 @@ def test_a_box_on_an_inner_edge_is_a_cut_face_and_the_mural_border_is_not(box, c
     assert tile.cuts(box) is cut
 
 
-@pytest.mark.parametrize("size, decoded", [((2000, 1200), (1000, 600)), ((2001, 1201), (1001, 601)), ((900, 640), (450, 320))])
+@pytest.mark.parametrize("size, decoded",
+                         [((2000, 1200), (1000, 600)), ((2001, 1201), (1001, 601)), ((900, 640), (450, 320))])
 def test_a_jpeg_scan_decodes_once_at_the_finest_search_scale(tmp_path, size, decoded):
     path = tmp_path / "scan.jpg"
     Image.new("RGB", size, (120, 90, 60)).save(path)
@@ -117,7 +119,8 @@ def test_mtcnn_min_face_is_a_per_call_parameter(params, expected):
     assert min_face_for((400, 600, 3), 20, params) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("name, faces", [("group3_13.jpg", 3), ("ivan.jpg", 1), ("multiface.jpg", 6), ("no_face.jpg", 0)])
+@pytest.mark.parametrize("name, faces",
+                         [("group3_13.jpg", 3), ("ivan.jpg", 1), ("multiface.jpg", 6), ("no_face.jpg", 0)])
 def test_yunet_finds_the_known_faces(yunet, shared, name, faces):
     image = np.asarray(Image.open(shared("testdata", "faces", name)).convert("RGB"))
     (found,) = yunet.detect_batch([image])
@@ -129,7 +132,8 @@ def test_yunet_boxes_stay_in_the_image_pixels_when_the_image_is_shrunk(yunet, sh
     image = np.asarray(Image.open(shared("testdata", "faces", "group3_13.jpg")).convert("RGB"))
     (full,) = yunet.detect_batch([image])
     (small,) = yunet.detect_batch([image], SearchParams(max_side=640))
-    pairs = [max(iou(tuple(map(round, a.box)), tuple(map(round, b.box))) for b in small.detections) for a in full.detections]
+    pairs = [max(iou(tuple(map(round, a.box)),
+                     tuple(map(round, b.box))) for b in small.detections) for a in full.detections]
     assert len(small.detections) == 3 and min(pairs) > 0.8
 
 
@@ -142,7 +146,8 @@ def test_yunet_without_its_model_is_off_and_says_what_to_set(model, why):
             build_yunet(model)
 
 
-@pytest.mark.parametrize("style, expected", [(TIGHT_STYLE, (100, 100, 200, 200)), (HEAD_STYLE, (68.0, 54.2, 232.0, 221.2))])
+@pytest.mark.parametrize("style, expected",
+                         [(TIGHT_STYLE, (100, 100, 200, 200)), (HEAD_STYLE, (68.0, 54.2, 232.0, 221.2))])
 def test_restyle_maps_a_detector_box_to_the_annotators_box(style, expected):
     styled = restyle(Found((100, 100, 200, 200), 0.9, "yunet"), style)
     assert styled.box == pytest.approx(expected, abs=0.01)

@@ -81,7 +81,10 @@ def test_figures_with_unchanged_inputs_are_kept_and_only_changed_ones_drawn(fixt
     (tmp_path / "murals" / "B2" / "w1.png").unlink()
     changed = {**recorded, ("A1", "m1"): "inputs of an earlier build"}
     third, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=240, recorded=changed)
-    assert sorted(w.path.stem for w in third if w.drawn) == ["m1", "w1"] and (tmp_path / "murals" / "B2" / "w1.png").exists()
+    assert (
+        sorted(w.path.stem for w in third if w.drawn) == ["m1", "w1"]
+        and (tmp_path / "murals" / "B2" / "w1.png").exists()
+    )
     bigger, _ = write_mural_figures(fixture.database, fixture.archive, tmp_path, max_side=260, recorded=recorded)
     assert all(w.drawn for w in bigger)  # the figure size is one of the inputs
 

@@ -23,7 +23,8 @@ def set_aside_xml(archive: Path) -> tuple[list[Box], list[Box]]:
     and of its other boxes (a cloud: a false proposal to reject), each sorted."""
     (archive / "murals" / CAVE / f"{MURAL}.xml").unlink()
     boxes = [b for b in sample_manifest().boxes if (b.cave_id, b.mural_id) == (CAVE, MURAL)]
-    return sorted(b.box.as_tuple() for b in boxes if b.is_face), sorted(b.box.as_tuple() for b in boxes if not b.is_face)
+    faces = sorted(b.box.as_tuple() for b in boxes if b.is_face)
+    return faces, sorted(b.box.as_tuple() for b in boxes if not b.is_face)
 
 
 def proposal_rows(database: Path, archive: Path, faces: list[Box], others: list[Box]) -> list[str]:
@@ -33,9 +34,11 @@ def proposal_rows(database: Path, archive: Path, faces: list[Box], others: list[
     proposals[0][2] += OFF_BY
     ids = [hashlib.sha1(f"{CAVE}\x1f{MURAL}\x1f{b}".encode()).hexdigest()[:16] for b in proposals]
     with db.write_connection(database) as con:
-        con.executemany(f"insert into murals ({', '.join(MURAL_COLUMNS)}) values ({', '.join('?' * len(MURAL_COLUMNS))})", rows)
+        con.executemany(f"insert into murals ({', '.join(MURAL_COLUMNS)}) values "
+                        f"({', '.join('?' * len(MURAL_COLUMNS))})", rows)
         con.executemany("insert into face_proposals values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', null)",
-                        [(pid, CAVE, MURAL, *box, 0.99 - i / 100, "mtcnn") for i, (pid, box) in enumerate(zip(ids, proposals))])
+                        [(pid, CAVE, MURAL, *box, 0.99 - i / 100, "mtcnn") for i,
+                         (pid, box) in enumerate(zip(ids, proposals))])
         con.execute("insert into face_proposals values ('hostile', ?, ?, 1, 1, 30, 30, 0.5, 'mtcnn', 'annotated', ?)",
                     [CAVE, MURAL, HOSTILE])  # last by score: a text to show escaped
     return ids

@@ -99,7 +99,8 @@ def test_a_curator_confirms_proposals_and_writes_the_murals_voc_file(tmp_path, s
     with (tmp_path / "archive" / "reviews" / f"{CAVE}.proposals.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == len(ids) and {r["reviewer"] for r in rows} == {"ana"}  # requests run at once: any order
-    assert {r["proposal_id"]: r["decision"] for r in rows} == dict.fromkeys(ids[:len(faces)], "accept") | {ids[-1]: "reject"}
+    assert {r["proposal_id"]: r["decision"] for r in rows} == dict.fromkeys(ids[:len(faces)],
+                                                                            "accept") | {ids[-1]: "reject"}
 
     # Security: tiles by integers within the pyramid only; writes need the page's CSRF token.
     assert status_of(f"{server.url}/tile/{CAVE}/{MURAL}/9/0/0.jpg") == 404

@@ -44,7 +44,9 @@ def test_proposed_confirmed_written_and_rebuilt(tmp_path, servers, browsers):
     driver.get(f"{server.url}/mural/{CAVE}/{MURAL}")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".pbox.cursor"))
     box = driver.find_element(By.CSS_SELECTOR, ".pbox.cursor")
-    ActionChains(driver).click_and_hold(box.find_element(By.CSS_SELECTOR, ".edge-s")).move_by_offset(0, -6).release().perform()
+    ActionChains(driver).click_and_hold(box.find_element(By.CSS_SELECTOR, ".edge-s")).move_by_offset(
+        0, -6
+    ).release().perform()
     WebDriverWait(driver, 10).until(lambda d: "Box adjusted" in d.find_element(By.ID, "flash").text)
     dragged = tuple(int(v) for v in driver.find_element(By.ID, "pbox").text.split(", "))
     for _ in proposed:

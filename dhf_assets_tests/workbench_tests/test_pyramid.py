@@ -17,13 +17,15 @@ def scan(tmp_path_factory) -> Scan:
     return Scan("MG045", "m", path, 1300, 700, "digest")
 
 
-@pytest.mark.parametrize("level, grid, size", [(0, (3, 2), (1300, 700)), (1, (2, 1), (650, 350)), (2, (1, 1), (325, 175))])
+@pytest.mark.parametrize("level, grid, size",
+                         [(0, (3, 2), (1300, 700)), (1, (2, 1), (650, 350)), (2, (1, 1), (325, 175))])
 def test_levels(scan, level, grid, size):
     assert scan.top_level == 2 and scan.grid(level) == grid and scan.level_size(level) == size
 
 
 @pytest.mark.parametrize("level, column, row, expected", [
-    (0, 0, 0, (TILE, TILE)), (0, 2, 1, (1300 - 2 * TILE, 700 - TILE)), (1, 1, 0, (650 - TILE, 350)), (2, 0, 0, (325, 175)),
+    (0, 0, 0, (TILE, TILE)), (0, 2, 1, (1300 - 2 * TILE, 700 - TILE)), (1, 1, 0, (650 - TILE, 350)),
+    (2, 0, 0, (325, 175)),
     (3, 0, 0, None), (0, 3, 0, None), (1, 0, 1, None), (-1, 0, 0, None),
 ])
 def test_tiles(scan, tmp_path, level, column, row, expected):

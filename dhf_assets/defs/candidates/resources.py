@@ -9,7 +9,6 @@ from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.scoring import CROP_SEARCH_VERSION
 from dhf_assets.lib.settings import Settings, current_settings
 
-
 DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings
 
 

@@ -21,14 +21,17 @@ PROPOSALS_VERSION = "proposals-v1"
 
 def mural_scans(store: DhfStore, cave_id: str, scope: str) -> tuple[list[MuralScan], dict[str, tuple[int, int]]]:
     """The murals to search (those without an XML, or all) with their annotated boxes, and each one's size."""
-    murals = store.query("select mural_id, path, voc_path, width, height from murals where cave_id = ? order by mural_id",
+    murals = store.query("select mural_id, path, voc_path, width, height from murals where cave_id = ? order by "
+                         "mural_id",
                          [cave_id])
     boxes = defaultdict(list)
     for mural_id, face_id, *box in store.query(
-            "select mural_id, face_id, xmin, ymin, xmax, ymax from faces where cave_id = ? order by face_id", [cave_id]):
+            "select mural_id, face_id, xmin, ymin, xmax, ymax from faces where cave_id = ? order by face_id",
+            [cave_id]):
         boxes[mural_id].append((face_id, PixelBox(*box)))
     chosen = [m for m in murals if scope == "all" or m[2] is None]
-    scans = [MuralScan(cave_id, mural_id, store.archive / path, tuple(boxes[mural_id])) for mural_id, path, *_ in chosen]
+    scans = [MuralScan(cave_id, mural_id, store.archive / path, tuple(boxes[mural_id])) for mural_id, path,
+             *_ in chosen]
     return scans, {m[0]: (m[3], m[4]) for m in chosen}
 
 
@@ -39,8 +42,12 @@ def mural_scans(store: DhfStore, cave_id: str, scope: str) -> tuple[list[MuralSc
     kinds={"pytorch", "duckdb"},
     code_version=PROPOSALS_VERSION,
 )
-def face_proposals(context: dg.AssetExecutionContext, store: DhfStore, proposer: ProposalsResource) -> dg.MaterializeResult:
-    """Face boxes the detectors propose over the cave's whole murals (by default those without an XML), open or already annotated."""
+def face_proposals(context: dg.AssetExecutionContext, store: DhfStore,
+                   proposer: ProposalsResource) -> dg.MaterializeResult:
+    """Face boxes the detectors propose over the cave's whole murals (by default those without an XML).
+
+    Each is open, or already annotated when it overlaps a drawn box.
+    """
     cave_id = context.partition_key
     step = begin(context, store, "face_proposals", PROPOSALS_VERSION, proposer.version(), str(store.max_mural_pixels))
     open_files = {proposals_voc_path(store.output, cave_id, m) for (m,) in store.query(

@@ -11,9 +11,9 @@ from dhf_assets.lib.detect.registry import (
     load_proposal_detectors,
     parse_detector_names,
 )
+from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.proposals.merge import STYLE_VERSION, STYLES, BoxStyle
 from dhf_assets.lib.proposals.tiles import TileGrid
-from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.settings import Settings
 
 DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings

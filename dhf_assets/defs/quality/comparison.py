@@ -8,12 +8,19 @@ import dagster as dg
 
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
+from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.quality.assets import QUALITY_VERSION
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.upscale.assets import GPU_OP_TAGS, GPU_POOL
 from dhf_assets.defs.upscale.resources import UpscalerResource, model_sha256
-from dhf_assets.lib.backend_comparison import COMPARE_COLUMNS, Face, Stored, backends_to_compare, compare_backend, sample_faces
+from dhf_assets.lib.backend_comparison import (
+    COMPARE_COLUMNS,
+    Face,
+    Stored,
+    backends_to_compare,
+    compare_backend,
+    sample_faces,
+)
 from dhf_assets.lib.quality_stage import lpips_or_reason
 from dhf_assets.lib.settings import current_settings
 from dhf_assets.lib.upscale import WeightsMissingError
@@ -30,7 +37,8 @@ def compare_code_version() -> str:
 
 @dg.asset(partitions_def=caves_partitions, deps=["face_quality"], group_name="quality", kinds={"pytorch", "duckdb"},
           tags={"dhf/pool": GPU_POOL}, op_tags=GPU_OP_TAGS, code_version=compare_code_version())
-def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
+def backend_quality(context: dg.AssetExecutionContext, store: DhfStore,
+                    upscaler: UpscalerResource) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the Table 3 indicators of the cave's 3k faces (or a sample) under each compared backend."""
     cave_id = context.partition_key
     backends, left_out = backends_to_compare(current_settings().compare_backends, upscaler.backend, upscaler.sr_model,
@@ -56,12 +64,14 @@ def backend_quality(context: dg.AssetExecutionContext, store: DhfStore, upscaler
             except WeightsMissingError as exc:
                 raise dg.Failure(description=f"backend {backend} is to be compared but: {exc}") from exc
             done = []
-            for chunk_rows, chunk_problems in compare_backend(cave_id, faces, model, stored, lpips, upscaler.batch_size):
+            for chunk_rows, chunk_problems in compare_backend(cave_id, faces, model, stored, lpips,
+                                                              upscaler.batch_size):
                 done += chunk_rows
                 problems += chunk_problems
             rows += done
             psnr = [r[COMPARE_COLUMNS.index("psnr")] for r in done if r[COMPARE_COLUMNS.index("psnr")] is not None]
-            summary[backend] = {"faces": len(done), "reused": sum(r[7] for r in done), "model_id": model.settings().get("model_id"),
+            summary[backend] = {"faces": len(done), "reused": sum(r[7] for r in done),
+                                "model_id": model.settings().get("model_id"),
                                 "mean_psnr": round(sum(psnr) / len(psnr), 3) if psnr else None,
                                 "seconds": round(time.perf_counter() - started, 2)}
     store.replace(step.writes(COMPARE_COLUMNS, rows, "compare", problems))

@@ -5,10 +5,9 @@ import dagster as dg
 from dhf_assets.defs.incremental.skip import FORCE_TAG
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.reports.build import (write_attribute_charts, write_crop_resolution_chart,
-                                          write_mural_figures)
-from dhf_assets.lib.reports.embed import markdown_image
 from dhf_assets.lib.incremental import FACE_INPUT_COLUMNS
+from dhf_assets.lib.reports.build import write_attribute_charts, write_crop_resolution_chart, write_mural_figures
+from dhf_assets.lib.reports.embed import markdown_image
 
 # Mural figures shown inline in the UI (the rest are files): the ones with the most symmetric pairs.
 PREVIEW_MURALS = 3
@@ -22,7 +21,10 @@ class MuralFiguresConfig(dg.Config):
 
 @dg.asset(deps=["attribute_distribution"], group_name="reports", kinds={"python"})
 def attribute_distribution_charts(store: DhfStore) -> dg.MaterializeResult:
-    """Bar charts of the period, cave style, site, identity and orientation distributions of 3k and 500 (Figures 6, 7)."""
+    """Bar charts of the period, cave style, site, identity and orientation distributions of 3k and 500.
+
+    Figures 6 and 7 of the paper.
+    """
     written = write_attribute_charts(store.database, store.output / "reports")
     return dg.MaterializeResult(metadata={
         **{f"chart_{w.path.stem.rsplit('_', 1)[-1]}": dg.MetadataValue.md(
@@ -51,7 +53,8 @@ def mural_symmetry_figures(context: dg.AssetExecutionContext, config: MuralFigur
     written, skipped = write_mural_figures(store.database, store.archive, store.output / "reports",
                                            config.max_side, store.max_mural_pixels, recorded)
     store.replace([TableWrite("face_stage_inputs", FACE_INPUT_COLUMNS,
-                              [(w.path.parent.name, FIGURES, w.path.stem, w.inputs) for w in written], {"asset": FIGURES})])
+                              [(w.path.parent.name, FIGURES, w.path.stem, w.inputs) for w in written],
+                              {"asset": FIGURES})])
     for reason in skipped:
         context.log.warning(f"mural figure skipped: {reason}")
     shown = sorted(written, key=lambda w: (-w.pairs, str(w.path)))[:PREVIEW_MURALS]

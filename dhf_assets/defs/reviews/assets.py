@@ -26,10 +26,16 @@ class ReviewConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("face_reviews", deps=["face_candidates"], description="The current expert decision per face (latest wins), with overrides of dropped crops marked.", kinds={"duckdb"}),
-        dg.AssetSpec("subset_3k", deps=["face_reviews"], description="Faces accepted into the 3k subset (intact faces).", kinds={"duckdb"}),
-        dg.AssetSpec("subset_500", deps=["face_reviews"], description="Faces accepted into the 500 subset, with their tags.", kinds={"duckdb"}),
-        dg.AssetSpec("face_labels", deps=["faces"], description="Identity and orientation in force per face: the VOC label unless a reviewer's correction overrides it.", kinds={"duckdb"}),
+        dg.AssetSpec("face_reviews", deps=["face_candidates"],
+                     description="The current expert decision per face (latest wins), with overrides of dropped crops "
+                     "marked.", kinds={"duckdb"}),
+        dg.AssetSpec("subset_3k", deps=["face_reviews"],
+                     description="Faces accepted into the 3k subset (intact faces).", kinds={"duckdb"}),
+        dg.AssetSpec("subset_500", deps=["face_reviews"],
+                     description="Faces accepted into the 500 subset, with their tags.", kinds={"duckdb"}),
+        dg.AssetSpec("face_labels", deps=["faces"],
+                     description="Identity and orientation in force per face: the VOC label unless a reviewer's "
+                     "correction overrides it.", kinds={"duckdb"}),
     ],
     partitions_def=caves_partitions,
     group_name="reviews",
@@ -63,13 +69,15 @@ def face_reviews(context: dg.AssetExecutionContext, config: ReviewConfig, store:
                                                                    "corrected": state.corrected})
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["face_candidates", "face_reviews"], group_name="reviews", kinds={"duckdb"})
+@dg.asset(partitions_def=caves_partitions, deps=["face_candidates", "face_reviews"], group_name="reviews",
+          kinds={"duckdb"})
 def review_queue(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Candidates of the cave without a decision yet, best score first."""
     cave_id = context.partition_key
     rows = queue_rows(store.query(UNDECIDED_SQL, [cave_id, False]))
     store.replace([TableWrite("review_queue", QUEUE_COLUMNS, rows, {"cave_id": cave_id})])
-    decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where cave_id = ?", [cave_id])[0]
+    decided = store.query("select count(*), count(*) filter (where decision = 'accept') from face_reviews where "
+                          "cave_id = ?", [cave_id])[0]
     workbench = f"{current_settings().review_url.rstrip('/')}/cave/{quote(cave_id)}?status=undecided"
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(rows), "queued": len(rows), "decided": decided[0], "accepted": decided[1],

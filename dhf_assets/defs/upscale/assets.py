@@ -34,7 +34,8 @@ GPU_OP_TAGS = {
     op_tags=GPU_OP_TAGS,
     code_version=upscale_code_version(),
 )
-def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler: UpscalerResource) -> dg.MaterializeResult:
+def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore,
+                   upscaler: UpscalerResource) -> dg.MaterializeResult:
     """Every 3k face of the cave as a 512x512 RGB PNG through its tier (two_stage, one_stage, downsample)."""
     cave_id = context.partition_key
     crops = store.query("""select f.face_id, f.crop_path, f.sha256 from subset_3k s join faces f using (face_id)
@@ -74,6 +75,7 @@ def upscaled_faces(context: dg.AssetExecutionContext, store: DhfStore, upscaler:
         "seconds_per_image": round(sum(seconds) / len(seconds), 3) if seconds else 0.0,
         "backend": settings["backend"] if plan.compute else upscaler.backend,
         "model_id": str(settings.get("model_id")),
-        **{key: str(settings[key]) for key in ("architecture", "model_sha256", "tile_size") if settings.get(key) is not None},
+        **{key: str(settings[key]) for key in ("architecture", "model_sha256",
+                                               "tile_size") if settings.get(key) is not None},
         "quarantined": len(problems),
     })

@@ -61,7 +61,9 @@ class YunetDetector:
                 Detection(
                     score=float(row[14]),
                     box=(row[0] * scale_x, row[1] * scale_y, (row[0] + row[2]) * scale_x, (row[1] + row[3]) * scale_y),
-                    landmarks=tuple((float(row[4 + 2 * k] * scale_x), float(row[5 + 2 * k] * scale_y)) for k in range(5)),
+                    landmarks=tuple(
+                        (float(row[4 + 2 * k] * scale_x), float(row[5 + 2 * k] * scale_y)) for k in range(5)
+                    ),
                 )
                 for row in rows
             ),

@@ -8,9 +8,10 @@ from typing import Sequence
 
 import duckdb
 
-from .. import db
 from dhf_assets.lib.markdown import markdown_table
 from dhf_assets.lib.settings import current_settings
+
+from .. import db
 from ..vocabulary import VOCABULARY
 
 DEFAULT_LICENSE = "other"

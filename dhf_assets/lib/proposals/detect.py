@@ -50,7 +50,9 @@ def detect_tiles(tiles: Iterable[tuple[Tile, np.ndarray]], detectors: tuple[Face
                 results.failures.append((tile.label, f"{detector.name} failed: {type(exc).__name__}: {exc}"))
                 continue
             for detection in found.detections:
-                small = min(detection.box[2] - detection.box[0], detection.box[3] - detection.box[1]) < grid.detect_px / 2
+                small = (
+                    min(detection.box[2] - detection.box[0], detection.box[3] - detection.box[1]) < grid.detect_px / 2
+                )
                 if detection.score < thresholds.get(detector.name, 0.0) or small or tile.cuts(detection.box):
                     continue
                 results.found.append(Found(tile.to_scan(detection.box), detection.score, detector.name))

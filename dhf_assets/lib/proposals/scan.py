@@ -26,7 +26,9 @@ def decode_for_search(path: Path, max_pixels: int, grid: TileGrid) -> tuple[Imag
                                  f"> limit {max_pixels} (DHF_MAX_MURAL_PIXELS)")
             finest_scale = pyramid_scales(width, height, grid)[0]
             if finest_scale < 1:
-                image.draft("RGB", (max(1, math.floor(width * finest_scale)), max(1, math.floor(height * finest_scale))))
+                image.draft(
+                    "RGB", (max(1, math.floor(width * finest_scale)), max(1, math.floor(height * finest_scale)))
+                )
             image.load()
             return (image if image.mode == "RGB" else image.convert("RGB")), (width, height)
     except UnidentifiedImageError as exc:

@@ -113,7 +113,8 @@ def write_mural(mural: MuralFile, accepted: list[ProposalDecision], merge: bool,
     if mural.voc_path is not None:
         if not merge:
             return MuralOutcome(mural.mural_id, "refused", skipped=outcome.skipped,
-                                reason=f"{mural.voc_path.name} exists; --merge adds the boxes that overlap none of its own")
+                                reason=f"{mural.voc_path.name} exists; --merge adds the boxes that overlap none of its "
+                                "own")
         try:
             objects, existing = _existing_objects(mural.voc_path, size)
         except (VocError, OSError) as exc:

@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from .. import db
-from ..images import write_bytes_atomic
 from ..exports.folders import safe_join
+from ..images import write_bytes_atomic
 from ..incremental import combine, plan_reuse
 from ..vocabulary import VOCABULARY
 from .charts import attribute_distribution_png, crop_resolution_png
