@@ -30,7 +30,7 @@ GOAL = 1.3
 
 
 def make_archive(root: Path, murals: int, boxes: int) -> None:
-    from dhf_assets.lib.voc import render_voc
+    from dhf_assets.lib.ingest.voc import render_voc
 
     folder = root / "murals" / "BENCH"
     folder.mkdir(parents=True)
@@ -53,9 +53,9 @@ def make_archive(root: Path, murals: int, boxes: int) -> None:
 
 def child_bound(root: Path, out: Path, level: int) -> float:
     """Decode each mural once and encode each crop once; nothing else."""
-    from dhf_assets.lib.boxes import voc_to_pixel_box
-    from dhf_assets.lib.images import encode_png
-    from dhf_assets.lib.voc import parse_voc_file
+    from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+    from dhf_assets.lib.ingest.images import encode_png
+    from dhf_assets.lib.ingest.voc import parse_voc_file
 
     folder = root / "murals" / "BENCH"
     boxes = {p.stem: [voc_to_pixel_box(o, WIDTH, HEIGHT).box for o in parse_voc_file(p).objects]

@@ -39,9 +39,9 @@ def _decoded(path: Path) -> Image.Image:
 
 def faces_bound(root: Path, level: int) -> tuple[float, float]:
     """Decode every mural once and encode every crop once."""
-    from dhf_assets.lib.boxes import voc_to_pixel_box
-    from dhf_assets.lib.images import encode_png
-    from dhf_assets.lib.voc import parse_voc_file
+    from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+    from dhf_assets.lib.ingest.images import encode_png
+    from dhf_assets.lib.ingest.voc import parse_voc_file
 
     work = []
     for xml in sorted((root / "murals").glob("*/*.xml")):
@@ -64,7 +64,7 @@ def candidates_bound(output: Path) -> tuple[float, float]:
 
     from dhf_assets.lib.detect.mtcnn import build_mtcnn, min_face_for
     from dhf_assets.lib.detect.retinaface import build_retinaface
-    from dhf_assets.lib.scoring import CROP_SEARCH
+    from dhf_assets.lib.detect.scoring import CROP_SEARCH
 
     crops = [np.asarray(_decoded(output / p)) for (p,) in _rows("select crop_path from faces order by face_id")]
     mtcnn = build_mtcnn(batch_size=1)
@@ -83,7 +83,7 @@ def candidates_bound(output: Path) -> tuple[float, float]:
 
 def upscale_bound(output: Path, level: int) -> tuple[float, float]:
     """The Lanczos resizes of each 3k crop's tier and one PNG encode of its 512x512 image."""
-    from dhf_assets.lib.images import encode_png
+    from dhf_assets.lib.ingest.images import encode_png
     from dhf_assets.lib.upscale.tiers import TARGET_SIDE, TWO_STAGE_MID_SIDE, pad_to_square, tier_for
 
     plans = []
@@ -127,12 +127,12 @@ def quality_bound(output: Path) -> tuple[tuple[float, float], int]:
 
 def measure(root: Path, output: Path) -> dict[str, tuple[float, float]]:
     """(wall s, CPU s) of each stage's bound, and the number of standardized images."""
-    from dhf_assets.lib.torch_compat import ensure_torchvision
+    from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
 
-    from dhf_assets.lib.threads import torch_threads
+    from dhf_assets.lib.runtime.threads import torch_threads
 
     torch.set_num_threads(torch_threads())  # the build's stages run with these threads
     level = int(os.environ.get("DHF_PNG_COMPRESS_LEVEL", "1"))
@@ -147,10 +147,10 @@ def library_stages(output: Path) -> dict[str, tuple[float, float]]:
     import tempfile
 
     from dhf_assets.lib.detect.registry import load_detectors
-    from dhf_assets.lib.quality_stage import Pair, quality_for_cave
-    from dhf_assets.lib.scoring import Crop, score_crops
-    from dhf_assets.lib.standardized import Source, standardize_cave
+    from dhf_assets.lib.detect.scoring import Crop, score_crops
+    from dhf_assets.lib.metrics.quality_stage import Pair, quality_for_cave
     from dhf_assets.lib.upscale import LanczosUpscaler
+    from dhf_assets.lib.upscale.standardized import Source, standardize_cave
 
     level = int(os.environ.get("DHF_PNG_COMPRESS_LEVEL", "1"))
     crops = [Crop(f, output / p, w, h) for f, p, w, h in _rows("select face_id, crop_path, width, height from faces")]

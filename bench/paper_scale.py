@@ -4,7 +4,7 @@ Workload (`--fraction`, default 1/20 of the paper): round(390 x f) murals of 844
 over `--caves` caves, holding round(19,126 x f) face boxes with the size mix of the paper's Figure 3
 (15 % 96-255 px, 65 % 256-400, 12 % 401-512, 8 % 513-900 on the longer side). Each box holds a head
 painted from a public-domain photograph shipped inside an installed package (scikit-image's
-astronaut, matplotlib's Grace Hopper; `lib/sample_paint.py`), so the detectors see faces. One review
+astronaut, matplotlib's Grace Hopper; `lib/sample/paint.py`), so the detectors see faces. One review
 file per cave accepts the paper's shares: 17 % of the faces into 3k, 3 % of them into 500 (tagged).
 The build is what a user runs: `dhf build [--jobs N]` in a fresh process with MTCNN and RetinaFace
 MobileNet-0.25 (../shared/weights), Lanczos, metrics, checks, marts, reports and exports.
@@ -79,9 +79,9 @@ def place(sides: list[tuple[int, int]], rng: random.Random) -> list[tuple[int, i
 
 
 def make_archive(root: Path, fraction: float, caves: int) -> dict[str, int]:
-    from dhf_assets.lib.boxes import PixelBox, face_id_for
-    from dhf_assets.lib.sample_paint import head_aspect, painted_head
-    from dhf_assets.lib.voc import render_voc
+    from dhf_assets.lib.ingest.boxes import PixelBox, face_id_for
+    from dhf_assets.lib.ingest.voc import render_voc
+    from dhf_assets.lib.sample.paint import head_aspect, painted_head
 
     murals, crops = max(1, round(PAPER_MURALS * fraction)), max(1, round(PAPER_CROPS * fraction))
     rng, noise = random.Random(0), np.random.default_rng(0)
@@ -124,7 +124,7 @@ def make_archive(root: Path, fraction: float, caves: int) -> dict[str, int]:
 
 def reuse_archive(root: Path) -> dict[str, int]:
     """Sizes of an archive kept from an earlier run (--keep), so iterations skip the generation."""
-    from dhf_assets.lib.voc import parse_voc_file
+    from dhf_assets.lib.ingest.voc import parse_voc_file
 
     xmls = sorted((root / "murals").glob("*/*.xml"))
     crops = sum(len(parse_voc_file(xml).objects) for xml in xmls)

@@ -52,7 +52,7 @@ def band_of(box: Box) -> str:
 
 def paper_spec(index: int, sizes: tuple[int, ...]):
     """A paper-size mural: heads of the given heights packed on shelves, shapes that are not faces between."""
-    from dhf_assets.lib.sample_layout import MuralSpec, face, thing
+    from dhf_assets.lib.sample.layout import MuralSpec, face, thing
 
     width, height = PAPER
     figures, x, y, shelf = [], 60, 80, 0
@@ -149,12 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from dhf_assets.lib.detect.registry import load_proposal_detectors
-    from dhf_assets.lib.images import decode_rgb
+    from dhf_assets.lib.ingest.images import decode_rgb
     from dhf_assets.lib.proposals.merge import HEAD_STYLE
     from dhf_assets.lib.proposals.propose import MuralScan, propose_mural
     from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles
-    from dhf_assets.lib.sample_layout import MURALS
-    from dhf_assets.lib.sample_render import mural_files, paint_mural
+    from dhf_assets.lib.sample.layout import MURALS
+    from dhf_assets.lib.sample.render import mural_files, paint_mural
 
     torch.set_num_threads(1)  # as the asset runs (DHF_TORCH_THREADS=1)
     grid, limit = TileGrid(), 250_000_000

@@ -36,7 +36,7 @@ from PIL import Image  # noqa: E402
 from dhf_assets.lib.metrics import aligned_pair, grey_on_grid, quality_row  # noqa: E402
 from dhf_assets.lib.metrics.fidelity import to_tensor  # noqa: E402
 from dhf_assets.lib.metrics.indicators import CANNY_HIGH, CANNY_LOW, CANNY_SIGMA, NOISE_KERNEL  # noqa: E402
-from dhf_assets.lib.torch_compat import ensure_torchvision  # noqa: E402
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision  # noqa: E402
 
 PAIRS = 40
 REPEATS = 3

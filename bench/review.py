@@ -35,7 +35,7 @@ PER_MURAL = 100
 
 
 def make_cave(root: Path, faces: int) -> None:
-    from dhf_assets.lib.db import write_connection
+    from dhf_assets.lib.storage.db import write_connection
 
     crops = root / "output" / "crops" / "BENCH"
     crops.mkdir(parents=True)
@@ -96,7 +96,7 @@ def p95(values: list[float]) -> float:
 
 def lower_bound(root: Path, decisions: int) -> float:
     """p95 of: the page's 60 rows looked up in memory + one fsync'd, locked append of one line."""
-    from dhf_assets.lib.review_file import ReviewEntry, append_entries
+    from dhf_assets.lib.reviews.writer import ReviewEntry, append_entries
 
     path = root / "bound.csv"
     rows = {f"f{i}": (f"f{i}", 0.9) for i in range(20000)}

@@ -33,8 +33,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dhf_assets.lib.standardized import Source, standardize_cave  # noqa: E402
 from dhf_assets.lib.upscale import Crop, LanczosUpscaler, SdX4Upscaler, SpandrelX4Upscaler, Upscaler, standardize  # noqa: E402
+from dhf_assets.lib.upscale.standardized import Source, standardize_cave  # noqa: E402
 
 TIER_SIZES = {"two_stage": (48, 56), "one_stage": (300, 280), "downsample": (700, 650)}
 MODEL_TIERS = ("two_stage", "one_stage")

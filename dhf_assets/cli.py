@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from dhf_assets.lib.settings import Paths, export_environment
+from dhf_assets.lib.runtime.settings import Paths, export_environment
 
 
 def _print_table(columns: list[str], rows: list[tuple], limit: int) -> None:
@@ -22,7 +22,7 @@ def _print_table(columns: list[str], rows: list[tuple], limit: int) -> None:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from dhf_assets.lib import db
+    from dhf_assets.lib.storage import db
 
     try:
         columns, rows = db.query(Paths.from_env().duckdb, args.query, timeout_s=args.timeout)
@@ -57,7 +57,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from dhf_assets.lib.sample import build_sample_archive
+    from dhf_assets.lib.sample.build import build_sample_archive
 
     dest = Path(args.dest) if args.dest else Paths.from_env().archive
     build_sample_archive(dest)
@@ -83,11 +83,11 @@ def cmd_proposals_write(args: argparse.Namespace) -> int:
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from dhf_assets.lib.review_export import export_review_sheet
+    from dhf_assets.lib.reviews.export import export_review_sheet
 
     paths = Paths.from_env()
     if args.format == "label-studio":
-        from dhf_assets.lib.label_studio import write_export
+        from dhf_assets.lib.reviews.label_studio import write_export
 
         tasks, count = write_export(paths.duckdb, paths.output, args.cave, args.include_dropped)
         print(f"{count} Label Studio task(s): {tasks}")
@@ -103,7 +103,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
-    from dhf_assets.lib.label_studio import import_export
+    from dhf_assets.lib.reviews.label_studio import import_export
 
     paths = Paths.from_env()
     result = import_export(paths.duckdb, paths.archive, Path(args.file), args.reviewer)
@@ -147,8 +147,8 @@ DEMO_QUERIES = (
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write the sample archive (if the archive is the default one), build it, say where things are."""
-    from dhf_assets.lib.sample import build_sample_archive
-    from dhf_assets.lib.settings import DEFAULTS, project_dir
+    from dhf_assets.lib.runtime.settings import DEFAULTS, project_dir
+    from dhf_assets.lib.sample.build import build_sample_archive
     from dhf_assets.runner import build
 
     paths = Paths.from_env()

@@ -18,7 +18,7 @@ from dagster._core.events import DagsterEventType
 from dagster._core.launcher import DefaultRunLauncher
 from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, WorkerStatus
 
-from dhf_assets.lib.processes import process_started_at, this_host
+from dhf_assets.lib.storage.processes import process_started_at, this_host
 
 WORKER_HOST_TAG = "dhf/worker_host"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

@@ -23,9 +23,9 @@ from typing import Callable
 import dagster as dg
 from dagster._core.utils import make_new_run_id
 
-from dhf_assets.lib.files import remove_orphan_temp_files
-from dhf_assets.lib.processes import ProcessOwner, current_owner, is_alive, this_host
-from dhf_assets.lib.settings import Paths
+from dhf_assets.lib.runtime.settings import Paths
+from dhf_assets.lib.storage.files import remove_orphan_temp_files
+from dhf_assets.lib.storage.processes import ProcessOwner, current_owner, is_alive, this_host
 
 HOST_TAG, PID_TAG, STARTED_TAG = "dhf/host", "dhf/pid", "dhf/pid_started_at"
 UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,

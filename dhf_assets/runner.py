@@ -11,8 +11,8 @@ import dagster as dg
 
 from dhf_assets import recovery
 from dhf_assets.bundled import bundled_path
-from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE
-from dhf_assets.lib.settings import Paths, export_environment
+from dhf_assets.lib.runtime.settings import Paths, export_environment
+from dhf_assets.lib.storage.refresh import GLOBAL_REFRESH_TAG, INLINE
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -99,7 +99,7 @@ def _report_checks(result: dg.ExecuteInProcessResult, scope: str, echo) -> bool:
 def check_caves(cave_ids: list[str] | None, echo=print) -> int:
     """Run every per-cave check on what is materialized now; 1 when an error-severity check fails."""
     from dhf_assets.defs.partitions import CAVES_PARTITION
-    from dhf_assets.lib.archive import list_cave_dirs
+    from dhf_assets.lib.ingest.archive import list_cave_dirs
 
     inst = instance()
     known = inst.get_dynamic_partitions(CAVES_PARTITION)
@@ -158,7 +158,7 @@ def build(cave_ids: list[str] | None, echo=print, jobs: int = 1) -> int:
 
     With jobs > 1 the caves run `jobs` at a time in child processes (`dhf_assets.parallel`).
     """
-    from dhf_assets.lib.archive import list_cave_dirs
+    from dhf_assets.lib.ingest.archive import list_cave_dirs
 
     os.environ.setdefault("DHF_PROGRESS", "1")
     inst = instance()

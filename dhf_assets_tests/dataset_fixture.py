@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from dhf_assets.lib.boxes import face_id_for, voc_to_pixel_box
-from dhf_assets.lib.db import write_connection
-from dhf_assets.lib.voc import parse_voc_file
-from dhf_assets.lib.vocabulary import vocabulary_rows
+from dhf_assets.lib.ingest.boxes import face_id_for, voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import parse_voc_file
+from dhf_assets.lib.ingest.vocabulary import vocabulary_rows
+from dhf_assets.lib.storage.db import write_connection
 from dhf_assets_tests.archive_factory import mural_image, write_caves
 
 CAVES = [("A1", "MC", "FD", "IDRS"), ("B2", "YC", "MT", "DS")]

@@ -2,9 +2,9 @@
 
 import re
 
-from dhf_assets.lib.sql_models import discover_models, load_schema_tests
-from dhf_assets.lib.table_checks import CHECKS
-from dhf_assets.lib.tables import TABLES
+from dhf_assets.lib.checks.table_checks import CHECKS
+from dhf_assets.lib.storage.sql_models import discover_models, load_schema_tests
+from dhf_assets.lib.storage.tables import TABLES
 
 # A GX frame's boolean `<x>_known` / `in_3k` column asserts that the row's key has its parent row.
 RELATION_FLAGS = {"cave_known": "cave_id", "mural_known": "mural_key", "face_known": "face_id",
@@ -39,7 +39,7 @@ def schema_rules() -> dict[tuple[str, str, str], str]:
 
 def test_no_rule_is_asserted_by_gx_and_by_schema_yml():
     twice = {name: rule for rule, name in schema_rules().items() if rule in gx_rules()}
-    assert twice == {}, "assert each rule once: per-cave rules in lib/table_checks.py, across caves in schema.yml"
+    assert twice == {}, "assert each rule once: per-cave rules in lib/checks/table_checks.py, across caves in schema.yml"
 
 
 def test_no_schema_yml_not_null_repeats_the_ddl():

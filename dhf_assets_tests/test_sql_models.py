@@ -9,16 +9,16 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dhf_assets.lib import db
-from dhf_assets.lib.sql_models import (
+from dhf_assets.lib.ingest.vocabulary import vocabulary_rows
+from dhf_assets.lib.metrics.symmetry import FaceBox, mural_symmetry
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.sql_models import (
     discover_models,
     load_schema_tests,
     order_models,
     referenced_names,
     run_schema_test,
 )
-from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
-from dhf_assets.lib.vocabulary import vocabulary_rows
 
 T1 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 T2 = datetime(2026, 2, 1, tzinfo=timezone.utc)
@@ -411,7 +411,7 @@ def test_symmetry_tolerance_setting(monkeypatch, raw, expected):
 
 
 def test_dependencies_survive_non_ascii_comments():
-    from dhf_assets.lib.sql_models import referenced_names
+    from dhf_assets.lib.storage.sql_models import referenced_names
 
     sql = "-- 敦煌莫高窟 壁画 (Mogao murals), area in px²\nselect * from stg_faces join stg_murals using (mural_key)"
     assert referenced_names(sql) == {"stg_faces", "stg_murals"}

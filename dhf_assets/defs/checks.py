@@ -4,7 +4,7 @@ import dagster as dg
 
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.table_checks import CHECKS, TableCheck, run_table_check
+from dhf_assets.lib.checks.table_checks import CHECKS, TableCheck, run_table_check
 
 
 def build_check(check: TableCheck) -> dg.AssetChecksDefinition:

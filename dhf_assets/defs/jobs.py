@@ -4,8 +4,8 @@ import dagster as dg
 
 from dhf_assets.defs.hooks import PROGRESS_HOOKS
 from dhf_assets.defs.partitions import caves_partitions
-from dhf_assets.lib.sql_models import discover_models
-from dhf_assets.lib.table_checks import CHECKS
+from dhf_assets.lib.checks.table_checks import CHECKS
+from dhf_assets.lib.storage.sql_models import discover_models
 
 CATALOG_GROUPS = ("catalog",)
 # Global assets rebuilt after cave runs: SQL marts and reports, then exports.

@@ -17,7 +17,7 @@ from typing import Iterator
 import dagster as dg
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.runtime.settings import current_settings
 
 POLL_S = 1.0
 

@@ -7,9 +7,9 @@ import dagster as dg
 
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.incremental import CAVE_INPUTS, recorded_fingerprint
-from dhf_assets.lib.markdown import markdown_table
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.incremental import CAVE_INPUTS, recorded_fingerprint
+from dhf_assets.lib.text.markdown import markdown_table
 
 
 @dg.asset(partitions_def=caves_partitions,

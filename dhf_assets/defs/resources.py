@@ -6,8 +6,8 @@ from typing import Sequence
 
 import dagster as dg
 
-from dhf_assets.lib import db
-from dhf_assets.lib.settings import Settings, current_settings
+from dhf_assets.lib.runtime.settings import Settings, current_settings
+from dhf_assets.lib.storage import db
 
 
 class DhfStore(dg.ConfigurableResource):

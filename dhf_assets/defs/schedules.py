@@ -6,9 +6,9 @@ from dhf_assets.defs.automation.choices import schedule_default_status
 from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.sensors import CAVE_JOB, cave_run
-from dhf_assets.lib.archive import list_cave_dirs
-from dhf_assets.lib.incremental import built_hashes, changed_caves, current_hashes
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.ingest.archive import list_cave_dirs
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.incremental import built_hashes, changed_caves, current_hashes
 
 
 @dg.schedule(job=CAVE_JOB, cron_schedule=current_settings().schedule_cron, name="incremental_caves_schedule",

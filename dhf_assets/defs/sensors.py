@@ -8,10 +8,10 @@ from dhf_assets.defs.automation.choices import automation_cave_job, sensor_defau
 from dhf_assets.defs.jobs import catalog_job
 from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.archive import ignored_archive_entries, list_cave_dirs
-from dhf_assets.lib.files import file_sha256
-from dhf_assets.lib.incremental import built_hashes, changed_caves, current_hashes, retire_cave
-from dhf_assets.lib.review_quiet import caves_still_reviewed
+from dhf_assets.lib.ingest.archive import ignored_archive_entries, list_cave_dirs
+from dhf_assets.lib.reviews.quiet import caves_still_reviewed
+from dhf_assets.lib.storage.files import file_sha256
+from dhf_assets.lib.storage.incremental import built_hashes, changed_caves, current_hashes, retire_cave
 
 DATA_VERSION_TAG = "dagster/data_version"
 # DHF_CAVE_JOB, read when the definitions load: cave_job, cave_job_celery or cave_job_k8s.

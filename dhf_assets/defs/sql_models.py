@@ -6,8 +6,7 @@ import dagster as dg
 
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.markdown import markdown_table, preview_cell
-from dhf_assets.lib.sql_models import (
+from dhf_assets.lib.storage.sql_models import (
     SchemaTest,
     SqlModel,
     discover_models,
@@ -16,6 +15,7 @@ from dhf_assets.lib.sql_models import (
     run_model,
     run_schema_test,
 )
+from dhf_assets.lib.text.markdown import markdown_table, preview_cell
 
 PREVIEW_ROWS = 10
 # One model writes the DuckDB file at a time across runs (the step claims the slot itself: defs/pools.py).

@@ -23,10 +23,10 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dhf_assets.lib.review_file import ReviewEntry, append_entries
-from dhf_assets.lib.reviews import parse_tags
-from dhf_assets.lib.settings import current_settings
-from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
+from dhf_assets.lib.ingest.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
+from dhf_assets.lib.reviews.reader import parse_tags
+from dhf_assets.lib.reviews.writer import ReviewEntry, append_entries
+from dhf_assets.lib.runtime.settings import current_settings
 
 from . import images
 from .filters import SORT_CHOICES, STATUS_CHOICES, GridFilter

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-from dhf_assets.lib.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
+from dhf_assets.lib.ingest.vocabulary import IDENTITIES, ORIENTATIONS, PERIODS
 
 from .snapshot import Face
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from dhf_assets.lib.contact_sheet import BOX_COLOUR, SheetItem, draw_thumbnail
 from dhf_assets.lib.exports.folders import safe_join
+from dhf_assets.lib.reviews.contact_sheet import BOX_COLOUR, SheetItem, draw_thumbnail
 
 from .snapshot import Face
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from dhf_assets.lib.proposals.decisions import ProposalDecision, append_decisions, proposals_file
 from dhf_assets.lib.proposals.write_voc import write_accepted
-from dhf_assets.lib.reviews import canonical_orientation
+from dhf_assets.lib.reviews.reader import canonical_orientation
 
 from . import pyramid
 from .proposal_store import ProposalStore

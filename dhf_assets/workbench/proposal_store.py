@@ -11,9 +11,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dhf_assets.lib import db
 from dhf_assets.lib.exports.folders import UnsafePath, safe_join
 from dhf_assets.lib.proposals.decisions import ProposalDecision, proposals_file, read_decisions
+from dhf_assets.lib.storage import db
 
 from .pyramid import Scan
 from .snapshot import database_version

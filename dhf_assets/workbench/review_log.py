@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dhf_assets.lib.reviews import ReviewDecision, _parse_row, _valid_header
+from dhf_assets.lib.reviews.reader import ReviewDecision, _parse_row, _valid_header
 
 
 @dataclass

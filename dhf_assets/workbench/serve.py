@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
-from dhf_assets.lib.settings import Paths
+from dhf_assets.lib.runtime.settings import Paths
 
 from .app import LOOPBACK_NAMES, create_app
 from .state import Workbench

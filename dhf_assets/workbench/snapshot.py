@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dhf_assets.lib import db
-from dhf_assets.lib.reviews import ReviewDecision
+from dhf_assets.lib.reviews.reader import ReviewDecision
+from dhf_assets.lib.storage import db
 
 _FACES_SQL = """
 with best as (

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dhf_assets.lib import db
-from dhf_assets.lib.reviews import AUTO_REVIEWER, ReviewDecision, _order_key
+from dhf_assets.lib.reviews.reader import AUTO_REVIEWER, ReviewDecision, _order_key
+from dhf_assets.lib.storage import db
 
 from .review_log import ReviewLog
 from .snapshot import Face, Snapshot, database_version, load_snapshot

@@ -13,7 +13,7 @@ from dhf_assets.defs.murals.assets import murals
 from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.quarantine import quarantine
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import query
+from dhf_assets.lib.storage.db import query
 
 CAVE_ASSETS = [murals, faces, quarantine]
 

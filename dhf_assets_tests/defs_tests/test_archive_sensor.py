@@ -8,10 +8,10 @@ import dagster as dg
 from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.schedules import incremental_caves_schedule
 from dhf_assets.defs.sensors import archive_sensor
-from dhf_assets.lib.db import TableWrite, replace_rows
-from dhf_assets.lib.incremental import current_hashes
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
-from dhf_assets.lib.voc import render_voc
+from dhf_assets.lib.ingest.voc import render_voc
+from dhf_assets.lib.storage.db import TableWrite, replace_rows
+from dhf_assets.lib.storage.incremental import current_hashes
+from dhf_assets.lib.storage.quarantine import QUARANTINE_COLUMNS
 from dhf_assets_tests.archive_factory import two_cave_archive, voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import rows
 

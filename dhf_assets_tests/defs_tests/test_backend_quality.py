@@ -9,7 +9,7 @@ from dhf_assets.defs.quality.comparison import backend_quality
 from dhf_assets.defs.sql_models import sql_model_definitions
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
-from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.storage.db import TableWrite
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.conftest import shared_path
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows

@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 from defusedxml import ElementTree
 
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
 from dhf_assets_tests.conftest import REPO_ROOT
 from dhf_assets_tests.defs_tests.conftest import rows
 

@@ -8,8 +8,8 @@ import pytest
 from dhf_assets.defs.candidates.assets import face_candidates
 from dhf_assets.defs.candidates.resources import DetectorsResource
 from dhf_assets.defs.reviews.assets import face_reviews, review_queue
-from dhf_assets.lib.review_export import queue_items
-from dhf_assets.lib.voc import render_voc
+from dhf_assets.lib.ingest.voc import render_voc
+from dhf_assets.lib.reviews.export import queue_items
 from dhf_assets_tests.archive_factory import voc_box, write_caves
 from dhf_assets_tests.defs_tests.conftest import CAVE_ASSETS, rows
 

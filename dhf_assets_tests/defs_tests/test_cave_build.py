@@ -1,7 +1,7 @@
 import hashlib
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.voc import render_voc
+from dhf_assets.lib.ingest.voc import render_voc
 from dhf_assets_tests.archive_factory import BILLION_LAUGHS, two_cave_archive, voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 

@@ -11,7 +11,7 @@ from dhf_assets.defs.checks import checks
 from dhf_assets.defs.quality.assets import face_quality
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource
-from dhf_assets.lib.db import TableWrite, connect
+from dhf_assets.lib.storage.db import TableWrite, connect
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import CAVE_ASSETS, rows
 

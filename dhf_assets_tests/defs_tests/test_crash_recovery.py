@@ -18,8 +18,8 @@ import time
 import pytest
 from dagster._core.events import DagsterEventType
 
-from dhf_assets.lib.db import HOLD_TRANSACTION_ENV
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
+from dhf_assets.lib.storage.db import HOLD_TRANSACTION_ENV
 from dhf_assets_tests.defs_tests.crash_helpers import (
     CAVE,
     environment,

@@ -7,8 +7,8 @@ from dhf_assets.defs.exports.assets import dataset_release, export_coco, export_
 from dhf_assets.defs.exports.gate import caves_left_out
 from dhf_assets.defs.partitions import CAVES_PARTITION, caves_partitions
 from dhf_assets.defs.reports.assets import attribute_distribution_charts, crop_resolution_chart, mural_symmetry_figures
+from dhf_assets.lib.checks.table_checks import CHECKS
 from dhf_assets.lib.exports.manifest import verify_manifest
-from dhf_assets.lib.table_checks import CHECKS
 from dhf_assets_tests.dataset_fixture import build_fixture
 
 EXPORTS = [export_paper_layout, export_imagefolder, export_coco, dataset_release]

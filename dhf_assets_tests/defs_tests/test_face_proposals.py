@@ -8,10 +8,10 @@ from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.proposals.assets import face_proposals
 from dhf_assets.defs.proposals.resources import ProposalsResource
 from dhf_assets.defs.quarantine import quarantine
-from dhf_assets.lib.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import parse_voc_file
 from dhf_assets.lib.proposals.propose import iou
-from dhf_assets.lib.sample import build_sample_archive, sample_manifest
-from dhf_assets.lib.voc import parse_voc_file
+from dhf_assets.lib.sample.build import build_sample_archive, sample_manifest
 from dhf_assets_tests.defs_tests.conftest import build_catalog, rows
 
 CAVE, MURAL, CORRUPT = "YL025", "north_wall", "west_wall"

@@ -10,7 +10,7 @@ import pytest
 from dhf_assets.defs.partitions import CAVES_PARTITION
 from dhf_assets.defs.schedules import incremental_caves_schedule
 from dhf_assets.defs.sensors import archive_sensor
-from dhf_assets.lib import safe_text as safe_text_module
+from dhf_assets.lib.text import safe_text as safe_text_module
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 

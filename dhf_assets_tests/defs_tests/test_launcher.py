@@ -11,7 +11,7 @@ from dagster._core.launcher.base import WorkerStatus
 from dagster._core.utils import make_new_run_id
 
 from dhf_assets.launcher import WORKER_HOST_TAG, LocalRunLauncher
-from dhf_assets.lib.processes import this_host
+from dhf_assets.lib.storage.processes import this_host
 
 
 def finished_pid() -> int:

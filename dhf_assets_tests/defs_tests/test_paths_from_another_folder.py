@@ -15,8 +15,8 @@ import time
 import dagster as dg
 import pytest
 
-from dhf_assets.lib.db import query
-from dhf_assets.lib.settings import Settings
+from dhf_assets.lib.runtime.settings import Settings
+from dhf_assets.lib.storage.db import query
 from dhf_assets_tests.archive_factory import write_caves
 from dhf_assets_tests.conftest import REPO_ROOT
 

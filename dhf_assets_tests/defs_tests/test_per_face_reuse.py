@@ -6,8 +6,8 @@ import pytest
 from dhf_assets.defs.quality.assets import face_quality
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.incremental import plan_reuse
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.incremental import plan_reuse
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.utils import make_new_run_id
 
-from dhf_assets.lib.processes import ProcessOwner, current_owner, temp_prefix, this_host
+from dhf_assets.lib.storage.processes import ProcessOwner, current_owner, temp_prefix, this_host
 from dhf_assets.recovery import claimed_slots, owner_tags, recover_dead_runs
 
 

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from dhf_assets.launcher import worker_pid
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
 from dhf_assets_tests.conftest import REPO_ROOT
 from dhf_assets_tests.defs_tests.crash_helpers import CAVE, environment, open_instance, slot_holders, wait_for
 

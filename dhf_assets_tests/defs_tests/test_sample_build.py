@@ -1,6 +1,6 @@
 """The bundled sample through murals and faces: every valid VOC box becomes a face, every bad file a row."""
 
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 
 

@@ -10,7 +10,7 @@ from dagster._core.events import DagsterEventType
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.utils import make_new_run_id
 
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
 from dhf_assets.recovery import owner_tags
 from dhf_assets_tests.defs_tests.crash_helpers import (
     environment,

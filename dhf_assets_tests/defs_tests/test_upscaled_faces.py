@@ -8,7 +8,7 @@ from PIL import Image
 
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource
-from dhf_assets.lib.db import TableWrite
+from dhf_assets.lib.storage.db import TableWrite
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import build_catalog, build_cave, rows
 

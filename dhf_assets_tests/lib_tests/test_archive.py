@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from dhf_assets.lib.archive import list_cave_dirs, read_caves, read_mural_periods, scan_cave
+from dhf_assets.lib.ingest.archive import list_cave_dirs, read_caves, read_mural_periods, scan_cave
 from dhf_assets_tests.archive_factory import write_caves, write_mural
 
 

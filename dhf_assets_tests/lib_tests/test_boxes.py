@@ -1,7 +1,7 @@
 import pytest
 
-from dhf_assets.lib.boxes import PixelBox, face_id_for, voc_to_pixel_box
-from dhf_assets.lib.voc import VocObject
+from dhf_assets.lib.ingest.boxes import PixelBox, face_id_for, voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import VocObject
 
 
 def obj(xmin, ymin, xmax, ymax) -> VocObject:

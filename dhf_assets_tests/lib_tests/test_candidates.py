@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from dhf_assets.lib.candidates import LANDMARK_TOLERANCE_PX, decide, detection_row
+from dhf_assets.lib.detect.candidates import LANDMARK_TOLERANCE_PX, decide, detection_row
 from dhf_assets.lib.detect.types import Detection, ImageDetections
 
 CROP = (100, 120)  # width, height

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.contact_sheet import SheetItem, draw_thumbnail, write_contact_sheet
-from dhf_assets.lib.reviews import read_review_file
+from dhf_assets.lib.reviews.contact_sheet import SheetItem, draw_thumbnail, write_contact_sheet
+from dhf_assets.lib.reviews.reader import read_review_file
 
 HOSTILE_ID = '<script>alert("id")</script>&"x'
 HOSTILE_REASON = "retinaface: landmarks outside the crop (2 of 5) <img src=x onerror=alert(1)>"

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.candidates import decide
+from dhf_assets.lib.detect.candidates import decide
+from dhf_assets.lib.detect.scoring import CROP_SEARCH
 from dhf_assets.lib.detect.types import FaceDetector, SearchParams
-from dhf_assets.lib.sample import build_sample_archive, sample_manifest
-from dhf_assets.lib.scoring import CROP_SEARCH
+from dhf_assets.lib.sample.build import build_sample_archive, sample_manifest
 from dhf_assets_tests.conftest import shared_path
 
 KNOWN_FACES = [  # (file under ../shared/testdata, box x1, y1, x2, y2)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces, plan_faces
-from dhf_assets.lib.near_duplicates import perceptual_hash
+from dhf_assets.lib.ingest.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces, plan_faces
+from dhf_assets.lib.metrics.near_duplicates import perceptual_hash
 from dhf_assets_tests.archive_factory import voc_box, write_mural
 
 

@@ -4,9 +4,9 @@ import time
 import duckdb
 import pytest
 
-from dhf_assets.lib import db
-from dhf_assets.lib.db import TableWrite, query, replace_rows
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.db import TableWrite, query, replace_rows
+from dhf_assets.lib.storage.quarantine import QUARANTINE_COLUMNS
 
 
 def quarantine_rows(cave, stage, n):

@@ -12,7 +12,7 @@ import torch
 from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.detect.preprocess import PreparedBatch
 from dhf_assets.lib.detect.retinaface import RetinaFaceDetector, build_retinaface
-from dhf_assets.lib.torch_compat import nms_reference
+from dhf_assets.lib.runtime.torch_compat import nms_reference
 from dhf_assets_tests.conftest import shared_path
 
 PADDED = 64  # (8*8 + 4*4 + 2*2) cells x 2 anchors = 168 priors; prior 0: centre (4, 4), side 10

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.boxes import voc_to_pixel_box
-from dhf_assets.lib.db import query
 from dhf_assets.lib.exports.coco import build_coco
 from dhf_assets.lib.exports.data import load_export_data
 from dhf_assets.lib.exports.folders import UnsafePath, safe_join, staged_folder
@@ -17,7 +15,9 @@ from dhf_assets.lib.exports.manifest import verify_manifest
 from dhf_assets.lib.exports.paper_layout import SUBSET_3K, SUBSET_20K, SUBSET_500, write_paper_layout
 from dhf_assets.lib.exports.release import build_release
 from dhf_assets.lib.exports.select import select_training_set
-from dhf_assets.lib.voc import parse_voc_file
+from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import parse_voc_file
+from dhf_assets.lib.storage.db import query
 from dhf_assets_tests.dataset_fixture import MURALS, build_fixture
 
 CAVES = ["A1", "B2"]
@@ -176,8 +176,8 @@ def test_paths_from_the_tables_cannot_leave_their_root(tmp_path):
 
 
 def test_a_reviewer_correction_is_what_every_export_reads(tmp_path):
-    from dhf_assets.lib.db import write_connection
-    from dhf_assets.lib.review_state import LABEL_COLUMNS
+    from dhf_assets.lib.reviews.state import LABEL_COLUMNS
+    from dhf_assets.lib.storage.db import write_connection
 
     fixture = build_fixture(tmp_path / "corrected")
     face_id, identity, orientation = query(fixture.database, """select face_id, identity, orientation from faces

@@ -3,7 +3,7 @@ import hashlib
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.images import ImageError, decode_rgb, probe_image, write_png_atomic
+from dhf_assets.lib.ingest.images import ImageError, decode_rgb, probe_image, write_png_atomic
 from dhf_assets_tests.archive_factory import mural_image
 
 

@@ -1,13 +1,13 @@
-"""lib/incremental.py on a real DuckDB: what each fingerprint reads, the skip, and the per-face inputs."""
+"""lib/storage/incremental.py on a real DuckDB: what each fingerprint reads, the skip, and the per-face inputs."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from dhf_assets.lib import db
-from dhf_assets.lib.incremental import ALL_CAVES, INCREMENTAL, Reads, begin
-from dhf_assets.lib.quarantine import Problem
-from dhf_assets.lib.tables import TABLES
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.incremental import ALL_CAVES, INCREMENTAL, Reads, begin
+from dhf_assets.lib.storage.quarantine import Problem
+from dhf_assets.lib.storage.tables import TABLES
 
 T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 UPSCALED = ("face_id", "cave_id", "tier", "source_width", "source_height", "square_method", "padding", "content_box",

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from dhf_assets.lib.db import query, write_connection
-from dhf_assets.lib.label_studio import LABELING_CONFIG, export_tasks, import_export, write_export
-from dhf_assets.lib.reviews import read_review_file
+from dhf_assets.lib.reviews.label_studio import LABELING_CONFIG, export_tasks, import_export, write_export
+from dhf_assets.lib.reviews.reader import read_review_file
+from dhf_assets.lib.storage.db import query, write_connection
 from dhf_assets_tests.dataset_fixture import build_fixture
 
 

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from dhf_assets.lib.files import file_sha256
-from dhf_assets.lib.markdown import markdown_table, preview_cell
+from dhf_assets.lib.storage.files import file_sha256
+from dhf_assets.lib.text.markdown import markdown_table, preview_cell
 
 
 @pytest.mark.parametrize(("value", "cell", "text"), [

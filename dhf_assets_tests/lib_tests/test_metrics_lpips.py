@@ -23,7 +23,7 @@ from dhf_assets.lib.metrics import (
     quality_rows,
 )
 from dhf_assets.lib.metrics.lpips import LPIPS_CHANNELS, TOO_SMALL_REASON
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 
 def write_random_weights(torch_home: Path) -> Path:

@@ -1,7 +1,7 @@
 import pytest
 from PIL import Image, ImageFilter
 
-from dhf_assets.lib.near_duplicates import group_near_duplicates, perceptual_hash
+from dhf_assets.lib.metrics.near_duplicates import group_near_duplicates, perceptual_hash
 
 
 @pytest.mark.parametrize("hashes, max_distance, expected", [

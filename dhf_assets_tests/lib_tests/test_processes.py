@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from dhf_assets.lib.files import remove_orphan_temp_files
-from dhf_assets.lib.processes import (
+from dhf_assets.lib.storage.files import remove_orphan_temp_files
+from dhf_assets.lib.storage.processes import (
     ProcessOwner,
     current_owner,
     host_digest,
@@ -64,7 +64,7 @@ def test_prefix_names_the_writer():
 
 def test_a_killed_writers_files_and_folders_are_removed_and_live_ones_kept(tmp_path, dead_owner):
     # A real writer that dies between creating its temporary file and renaming it.
-    code = ("import os, sys, tempfile; from dhf_assets.lib.processes import temp_prefix; "
+    code = ("import os, sys, tempfile; from dhf_assets.lib.storage.processes import temp_prefix; "
             "tempfile.mkstemp(dir=sys.argv[1], prefix=temp_prefix('c.png'), suffix='.tmp'); os._exit(9)")
     folder = tmp_path / "crops" / "A1"
     folder.mkdir(parents=True)

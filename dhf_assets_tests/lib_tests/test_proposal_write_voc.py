@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.archive import scan_cave
-from dhf_assets.lib.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.archive import scan_cave
+from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import parse_voc_file, render_voc
 from dhf_assets.lib.proposals.decisions import ProposalDecision, append_decisions, proposals_file
 from dhf_assets.lib.proposals.write_voc import overlaps, write_accepted
-from dhf_assets.lib.voc import parse_voc_file, render_voc
 
 T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
 CAVE = "MG045"

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.boxes import PixelBox, voc_to_pixel_box
 from dhf_assets.lib.detect.mtcnn import build_mtcnn, min_face_for
 from dhf_assets.lib.detect.registry import load_proposal_detectors
 from dhf_assets.lib.detect.types import SearchParams, WeightsMissingError
 from dhf_assets.lib.detect.yunet import build_yunet
-from dhf_assets.lib.images import ImageError
+from dhf_assets.lib.ingest.boxes import PixelBox, voc_to_pixel_box
+from dhf_assets.lib.ingest.images import ImageError
+from dhf_assets.lib.ingest.voc import parse_voc_bytes
 from dhf_assets.lib.proposals.detect import Found, detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
 from dhf_assets.lib.proposals.merge import (
@@ -35,7 +36,6 @@ from dhf_assets.lib.proposals.tiles import (
     windows,
 )
 from dhf_assets.lib.proposals.voc_out import proposals_voc
-from dhf_assets.lib.voc import parse_voc_bytes
 
 YUNET = ("weights", "face_detection_yunet_2023mar.onnx")
 
@@ -206,8 +206,8 @@ class FailingOnce:
 @pytest.fixture(scope="module")
 def south_wall(tmp_path_factory) -> Path:
     """MG045/south_wall of the sample: 1800 x 1200, 8 real faces and a cloud."""
-    from dhf_assets.lib.sample_layout import MURALS
-    from dhf_assets.lib.sample_render import mural_files
+    from dhf_assets.lib.sample.layout import MURALS
+    from dhf_assets.lib.sample.render import mural_files
 
     (spec,) = [m for m in MURALS if (m.cave_id, m.mural_id) == ("MG045", "south_wall")]
     path = tmp_path_factory.mktemp("sample") / "south_wall.jpg"
@@ -224,7 +224,7 @@ def test_a_failing_tile_is_reported_and_the_other_tiles_are_searched(yunet):
 
 @pytest.mark.parametrize("max_pixels, problem", [(250_000_000, None), (1_000_000, "decompression bomb refused")])
 def test_propose_mural_finds_the_sample_faces_or_refuses_an_oversized_scan(yunet, south_wall, max_pixels, problem):
-    from dhf_assets.lib.sample import sample_manifest
+    from dhf_assets.lib.sample.build import sample_manifest
 
     path = south_wall
     real = [b.box for b in sample_manifest().face_boxes if (b.cave_id, b.mural_id) == ("MG045", "south_wall")]

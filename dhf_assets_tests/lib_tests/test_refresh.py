@@ -2,7 +2,7 @@
 
 import pytest
 
-from dhf_assets.lib.refresh import FinishedCaveRun, RefreshState, decide_refresh
+from dhf_assets.lib.storage.refresh import FinishedCaveRun, RefreshState, decide_refresh
 
 RUNS = [FinishedCaveRun("r2", "MG220", 20.0), FinishedCaveRun("r1", "MG045", 10.0),
         FinishedCaveRun("r3", "MG045", 30.0)]

@@ -5,7 +5,6 @@ import io
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.db import write_connection
 from dhf_assets.lib.reports.build import (
     distribution_rows,
     write_attribute_charts,
@@ -15,6 +14,7 @@ from dhf_assets.lib.reports.build import (
 from dhf_assets.lib.reports.charts import attribute_distribution_png, crop_resolution_png
 from dhf_assets.lib.reports.embed import markdown_image, small_png
 from dhf_assets.lib.reports.murals import load_preview
+from dhf_assets.lib.storage.db import write_connection
 from dhf_assets_tests.archive_factory import mural_image
 from dhf_assets_tests.dataset_fixture import build_fixture
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dhf_assets.lib.review_file import ReviewEntry, append_entries
-from dhf_assets.lib.review_state import review_state
-from dhf_assets.lib.reviews import COLUMNS_V2, current_corrections, current_decisions, read_review_file
+from dhf_assets.lib.reviews.reader import COLUMNS_V2, current_corrections, current_decisions, read_review_file
+from dhf_assets.lib.reviews.state import review_state
+from dhf_assets.lib.reviews.writer import ReviewEntry, append_entries
 
 V1 = "face_id,decision,subset,tags,reviewer,reviewed_at\n"
 T0 = datetime(2026, 11, 2, 10, tzinfo=timezone.utc)

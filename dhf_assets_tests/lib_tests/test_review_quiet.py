@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from dhf_assets.lib.review_quiet import caves_still_reviewed, quiet_seconds, review_file_quiet
+from dhf_assets.lib.reviews.quiet import caves_still_reviewed, quiet_seconds, review_file_quiet
 
 
 @pytest.mark.parametrize("age_s, quiet_s, quiet", [(10, 180, False), (179, 180, False), (180, 180, True),

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dhf_assets.lib.reviews import (
+from dhf_assets.lib.reviews.reader import (
     MAX_FILE_BYTES,
     ReviewDecision,
     ReviewRow,

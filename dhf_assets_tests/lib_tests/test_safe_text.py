@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dhf_assets.lib import safe_text as safe_text_module
-from dhf_assets.lib.safe_text import list_folder, printable_line, safe_text
+from dhf_assets.lib.text import safe_text as safe_text_module
+from dhf_assets.lib.text.safe_text import list_folder, printable_line, safe_text
 
 
 @pytest.mark.parametrize(("raw", "text"), [

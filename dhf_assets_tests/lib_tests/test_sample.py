@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from dhf_assets.lib.boxes import face_id_for, voc_to_pixel_box
-from dhf_assets.lib.sample import CATEGORIES, TIERS, build_sample_archive, sample_manifest
-from dhf_assets.lib.voc import VocError, parse_voc_file
-from dhf_assets.lib.vocabulary import CAVE_STYLES, PERIODS, SITES, UNLABELLED_NAME, unknown_code_reason
+from dhf_assets.lib.ingest.boxes import face_id_for, voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import VocError, parse_voc_file
+from dhf_assets.lib.ingest.vocabulary import CAVE_STYLES, PERIODS, SITES, UNLABELLED_NAME, unknown_code_reason
+from dhf_assets.lib.sample.build import CATEGORIES, TIERS, build_sample_archive, sample_manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
@@ -61,7 +61,7 @@ def test_rebuild_is_byte_identical_and_repairs(archive):
 
 def test_fresh_process_builds_the_same_bytes(archive, tmp_path):
     dest = tmp_path / "again"
-    subprocess.run([sys.executable, "-m", "dhf_assets.lib.sample", str(dest)], cwd=REPO_ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "dhf_assets.lib.sample.build", str(dest)], cwd=REPO_ROOT, check=True,
                    capture_output=True)
     assert _hashes(dest) == _hashes(archive)
 
@@ -203,7 +203,7 @@ def test_mirror_pairs_are_mirror_images(archive):
 
 def test_mtcnn_accepts_painted_faces_and_rejects_the_rest(archive):
     try:
-        from dhf_assets.lib.torch_compat import ensure_torchvision
+        from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
         ensure_torchvision()
         from facenet_pytorch import MTCNN

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from dhf_assets.lib.symmetry import FaceBox, SymmetryPair, mural_symmetry, symmetry_axis
+from dhf_assets.lib.metrics.symmetry import FaceBox, SymmetryPair, mural_symmetry, symmetry_axis
 
 
 def centred(face_id: str, centre_x: int, centre_y: int, half: int = 10) -> FaceBox:

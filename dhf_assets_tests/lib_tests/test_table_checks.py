@@ -2,9 +2,9 @@
 
 import pytest
 
-from dhf_assets.lib import db
-from dhf_assets.lib.table_checks import CHECKS, run_table_check
-from dhf_assets.lib.vocabulary import vocabulary_rows
+from dhf_assets.lib.checks.table_checks import CHECKS, run_table_check
+from dhf_assets.lib.ingest.vocabulary import vocabulary_rows
+from dhf_assets.lib.storage import db
 
 FACE = ("face_id", "cave_id", "mural_id", "object_index", "xmin", "ymin", "xmax", "ymax", "width", "height",
         "orientation", "crop_path", "sha256")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dhf_assets.lib.threads import limited_torch_threads, torch_threads
+from dhf_assets.lib.runtime.threads import limited_torch_threads, torch_threads
 from dhf_assets.parallel import threads_per_job
 
 

@@ -125,7 +125,7 @@ def test_a_model_that_is_not_x4_is_refused(tmp_path):
     import torch
     from safetensors.torch import save_file
 
-    from dhf_assets.lib.torch_compat import ensure_torchvision
+    from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
     ensure_torchvision()
     from spandrel.architectures.Compact import Compact

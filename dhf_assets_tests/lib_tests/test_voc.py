@@ -1,6 +1,6 @@
 import pytest
 
-from dhf_assets.lib.voc import MAX_VOC_BYTES, VocError, parse_voc_bytes, render_voc
+from dhf_assets.lib.ingest.voc import MAX_VOC_BYTES, VocError, parse_voc_bytes, render_voc
 from dhf_assets_tests.archive_factory import BILLION_LAUGHS, voc_box
 
 EXTERNAL_ENTITY = b"""<?xml version="1.0"?>

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dhf_assets.lib.boxes import PixelBox, face_id_for
-from dhf_assets.lib.db import query
+from dhf_assets.lib.ingest.boxes import PixelBox, face_id_for
+from dhf_assets.lib.storage.db import query
 from dhf_assets_tests.archive_factory import two_cave_archive
 from dhf_assets_tests.scaleout_tests.conftest import DEPLOY, REPO_ROOT
 

@@ -51,7 +51,7 @@ def dhf(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 def sample_cave(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """The sample archive with cave MG045 built (MTCNN, Lanczos, no auto-accept)."""
     _require_browser()
-    from dhf_assets.lib.sample import build_sample_archive
+    from dhf_assets.lib.sample.build import build_sample_archive
 
     root = tmp_path_factory.mktemp("workbench")
     (root / "dagster_home").mkdir()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from dhf_assets.lib import db
-from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
-from dhf_assets.lib.sample import sample_manifest
+from dhf_assets.lib.ingest.murals import MURAL_COLUMNS, scan_murals
+from dhf_assets.lib.sample.build import sample_manifest
+from dhf_assets.lib.storage import db
 
 CAVE, MURAL = "MG045", "south_wall"
 Box = tuple[int, int, int, int]

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from dhf_assets.lib.db import query
+from dhf_assets.lib.storage.db import query
 
 from .conftest import CAVE, dhf
 

@@ -1,5 +1,5 @@
 """The mural view in a real browser: a curator accepts a mural's proposals, fixes one box by dragging its
-edge, labels one, rejects a false one, writes the VOC file; the archive scan and lib/voc.py accept it."""
+edge, labels one, rejects a false one, writes the VOC file; the archive scan and lib/ingest/voc.py accept it."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from dhf_assets.lib.archive import scan_cave
-from dhf_assets.lib.boxes import voc_to_pixel_box
-from dhf_assets.lib.sample import build_sample_archive
-from dhf_assets.lib.voc import parse_voc_file
+from dhf_assets.lib.ingest.archive import scan_cave
+from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import parse_voc_file
+from dhf_assets.lib.sample.build import build_sample_archive
 
 from .conftest import _require_browser, env_for
 from .proposal_fixture import CAVE, HOSTILE, MURAL, OFF_BY, proposal_rows, set_aside_xml

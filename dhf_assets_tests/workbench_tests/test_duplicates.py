@@ -7,8 +7,8 @@ import dagster as dg
 
 from dhf_assets.defs.duplicates.assets import near_duplicates
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import query
-from dhf_assets.lib.reviews import read_review_file
+from dhf_assets.lib.reviews.reader import read_review_file
+from dhf_assets.lib.storage.db import query
 from dhf_assets_tests.dataset_fixture import build_fixture
 
 from .conftest import env_for

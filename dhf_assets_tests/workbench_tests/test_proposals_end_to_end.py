@@ -14,8 +14,8 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from dhf_assets.lib.db import query
-from dhf_assets.lib.sample import build_sample_archive
+from dhf_assets.lib.sample.build import build_sample_archive
+from dhf_assets.lib.storage.db import query
 
 from .conftest import _require_browser, dhf, env_for
 from .proposal_fixture import CAVE, MURAL, set_aside_xml

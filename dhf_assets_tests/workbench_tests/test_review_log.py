@@ -1,6 +1,6 @@
 """The server's incremental reading of a review file that other processes append to."""
 
-from dhf_assets.lib.review_file import ReviewEntry, append_entries
+from dhf_assets.lib.reviews.writer import ReviewEntry, append_entries
 from dhf_assets.workbench.review_log import ReviewLog
 
 V1 = "face_id,decision,subset,tags,reviewer,reviewed_at\n"

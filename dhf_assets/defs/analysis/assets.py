@@ -6,9 +6,9 @@ import dagster as dg
 
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.settings import current_settings
-from dhf_assets.lib.symmetry import FaceBox, mural_symmetry
+from dhf_assets.lib.metrics.symmetry import FaceBox, mural_symmetry
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.db import TableWrite
 
 TOLERANCE_VARIABLE = "DHF_SYMMETRY_TOLERANCE_PX"
 SYMMETRY_COLUMNS = ("cave_id", "mural_id", "axis_x", "left_face_id", "right_face_id", "h_err", "v_err", "area_err")

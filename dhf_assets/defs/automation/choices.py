@@ -6,7 +6,7 @@ import importlib
 
 import dagster as dg
 
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.runtime.settings import current_settings
 
 CAVE_JOB_ENV = "DHF_CAVE_JOB"
 AUTOMATION_ENV = "DHF_AUTOMATION_DEFAULT"

@@ -17,9 +17,9 @@ from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from dhf_assets.defs.automation.choices import sensor_default_status
 from dhf_assets.defs.jobs import GLOBAL_REFRESH_SELECTION, cave_checks_job, marts_job, refresh_job
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib import db
-from dhf_assets.lib.refresh import GLOBAL_REFRESH_TAG, INLINE, FinishedCaveRun, RefreshState, decide_refresh
-from dhf_assets.lib.sql_models import discover_models
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.refresh import GLOBAL_REFRESH_TAG, INLINE, FinishedCaveRun, RefreshState, decide_refresh
+from dhf_assets.lib.storage.sql_models import discover_models
 
 PARTITION_TAG = "dagster/partition"
 CODE_VERSION_TAG = "dagster/code_version"

@@ -10,9 +10,9 @@ from dhf_assets.defs.candidates.resources import DetectorsResource, candidates_c
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.scoring import CANDIDATE_COLUMNS, DETECTION_COLUMNS, Crop, score_crops
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.detect.scoring import CANDIDATE_COLUMNS, DETECTION_COLUMNS, Crop, score_crops
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.db import TableWrite
 
 
 class CandidateConfig(dg.Config):

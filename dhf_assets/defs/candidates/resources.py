@@ -5,9 +5,9 @@ from pathlib import Path
 import dagster as dg
 
 from dhf_assets.lib.detect.registry import DetectorSetup, load_detectors, parse_detector_names
-from dhf_assets.lib.files import file_sha256
-from dhf_assets.lib.scoring import CROP_SEARCH_VERSION
-from dhf_assets.lib.settings import Settings, current_settings
+from dhf_assets.lib.detect.scoring import CROP_SEARCH_VERSION
+from dhf_assets.lib.runtime.settings import Settings, current_settings
+from dhf_assets.lib.storage.files import file_sha256
 
 DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings
 

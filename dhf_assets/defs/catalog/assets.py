@@ -4,9 +4,9 @@
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.archive import read_caves
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.vocabulary import vocabulary_rows
+from dhf_assets.lib.ingest.archive import read_caves
+from dhf_assets.lib.ingest.vocabulary import vocabulary_rows
+from dhf_assets.lib.storage.db import TableWrite
 
 CAVES_CODES_CHECK = "caves_codes_valid"
 

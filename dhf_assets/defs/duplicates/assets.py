@@ -3,9 +3,14 @@
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.near_duplicates import HASH_COLUMNS, NEAR_DUPLICATE_COLUMNS, group_near_duplicates, perceptual_hash
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.metrics.near_duplicates import (
+    HASH_COLUMNS,
+    NEAR_DUPLICATE_COLUMNS,
+    group_near_duplicates,
+    perceptual_hash,
+)
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.db import TableWrite
 
 
 @dg.asset(deps=["faces"], group_name="duplicates", kinds={"duckdb"})

@@ -15,7 +15,7 @@ from dhf_assets.lib.exports.folders import staged_folder, write_text
 from dhf_assets.lib.exports.imagefolder import write_imagefolder
 from dhf_assets.lib.exports.paper_layout import write_paper_layout
 from dhf_assets.lib.exports.release import build_release
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.runtime.settings import current_settings
 
 MARTS = ["subset_sizes", "attribute_distribution", "crop_resolution", "upscale_tiers", "quality_summary"]
 

@@ -8,7 +8,7 @@ import dagster as dg
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from dhf_assets.lib.table_checks import CHECKS
+from dhf_assets.lib.checks.table_checks import CHECKS
 
 
 def _failure_description(instance: dg.DagsterInstance, key: dg.AssetCheckKey, cave_id: str) -> str:

@@ -9,11 +9,11 @@ import dagster as dg
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.files import remove_stale_files
-from dhf_assets.lib.near_duplicates import HASH_COLUMNS
-from dhf_assets.lib.quarantine import Problem
+from dhf_assets.lib.ingest.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
+from dhf_assets.lib.metrics.near_duplicates import HASH_COLUMNS
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.files import remove_stale_files
+from dhf_assets.lib.storage.quarantine import Problem
 
 
 def mural_records(store: DhfStore, cave_id: str) -> list[MuralRecord]:

@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.archive import list_cave_dirs
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.incremental import current_hashes
+from dhf_assets.lib.ingest.archive import list_cave_dirs
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.incremental import current_hashes
 
 
 @dg.asset(group_name="staging", kinds={"duckdb"})

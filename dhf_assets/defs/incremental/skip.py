@@ -1,4 +1,4 @@
-"""Skip by content, the Dagster side of lib/incremental.py: a run's force tag in, a skipped step's result out.
+"""Skip by content, the Dagster side of lib/storage/incremental.py: a run's force tag in, a skipped step's result out.
 
 Dagster records code versions and data versions but re-runs whatever is launched; this is the skip.
 A run tagged `dhf/force=true` recomputes everything.
@@ -7,7 +7,7 @@ A run tagged `dhf/force=true` recomputes everything.
 import dagster as dg
 
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib import incremental
+from dhf_assets.lib.storage import incremental
 
 FORCE_TAG = "dhf/force"
 

@@ -6,10 +6,10 @@ import dagster as dg
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.archive import read_mural_periods
-from dhf_assets.lib.incremental import CAVE_INPUTS, fingerprint_write
-from dhf_assets.lib.inputs import cave_inputs_hash, save_hash_cache
-from dhf_assets.lib.murals import MURAL_COLUMNS, scan_murals
+from dhf_assets.lib.ingest.archive import read_mural_periods
+from dhf_assets.lib.ingest.murals import MURAL_COLUMNS, scan_murals
+from dhf_assets.lib.storage.incremental import CAVE_INPUTS, fingerprint_write
+from dhf_assets.lib.storage.inputs import cave_inputs_hash, save_hash_cache
 
 
 def cave_row(store: DhfStore, cave_id: str) -> tuple[str, str, str, str]:

@@ -8,14 +8,14 @@ from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.proposals.resources import ProposalsResource
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.boxes import PixelBox
 from dhf_assets.lib.detect.registry import DetectorSetup
-from dhf_assets.lib.files import remove_stale_files
+from dhf_assets.lib.ingest.boxes import PixelBox
 from dhf_assets.lib.proposals.propose import PROPOSAL_COLUMNS, MuralScan, propose_mural
 from dhf_assets.lib.proposals.voc_out import proposals_voc_path, write_proposals_voc
 from dhf_assets.lib.reports.embed import markdown_image
 from dhf_assets.lib.reports.murals import MuralFigure, load_preview, mural_figure_png
-from dhf_assets.lib.threads import limited_torch_threads
+from dhf_assets.lib.runtime.threads import limited_torch_threads
+from dhf_assets.lib.storage.files import remove_stale_files
 
 PROPOSALS_VERSION = "proposals-v1"
 

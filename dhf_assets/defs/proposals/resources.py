@@ -11,10 +11,10 @@ from dhf_assets.lib.detect.registry import (
     load_proposal_detectors,
     parse_detector_names,
 )
-from dhf_assets.lib.files import file_sha256
 from dhf_assets.lib.proposals.merge import STYLE_VERSION, STYLES, BoxStyle
 from dhf_assets.lib.proposals.tiles import TileGrid
-from dhf_assets.lib.settings import Settings
+from dhf_assets.lib.runtime.settings import Settings
+from dhf_assets.lib.storage.files import file_sha256
 
 DEFAULT = Settings.from_env({})  # class defaults; the definitions pass the environment's settings
 

@@ -7,9 +7,9 @@ import dagster as dg
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.incremental import combine
-from dhf_assets.lib.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.metrics.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.incremental import combine
 
 QUALITY_VERSION = "quality-v1"
 

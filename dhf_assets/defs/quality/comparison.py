@@ -13,7 +13,7 @@ from dhf_assets.defs.quality.assets import QUALITY_VERSION
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.assets import GPU_OP_TAGS, GPU_POOL
 from dhf_assets.defs.upscale.resources import UpscalerResource, model_sha256
-from dhf_assets.lib.backend_comparison import (
+from dhf_assets.lib.metrics.backend_comparison import (
     COMPARE_COLUMNS,
     Face,
     Stored,
@@ -21,8 +21,8 @@ from dhf_assets.lib.backend_comparison import (
     compare_backend,
     sample_faces,
 )
-from dhf_assets.lib.quality_stage import lpips_or_reason
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.metrics.quality_stage import lpips_or_reason
+from dhf_assets.lib.runtime.settings import current_settings
 from dhf_assets.lib.upscale import WeightsMissingError
 
 COMPARE_VERSION = "compare-v1"

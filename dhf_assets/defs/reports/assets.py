@@ -4,14 +4,14 @@ import dagster as dg
 
 from dhf_assets.defs.incremental.skip import FORCE_TAG
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.incremental import FACE_INPUT_COLUMNS
 from dhf_assets.lib.reports.build import write_attribute_charts, write_crop_resolution_chart, write_mural_figures
 from dhf_assets.lib.reports.embed import markdown_image
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.incremental import FACE_INPUT_COLUMNS
 
 # Mural figures shown inline in the UI (the rest are files): the ones with the most symmetric pairs.
 PREVIEW_MURALS = 3
-# Each figure's inputs are kept in face_stage_inputs under this asset name, keyed by mural (lib/incremental.py).
+# Each figure's inputs are kept in face_stage_inputs under this asset name, keyed by mural (lib/storage/incremental.py).
 FIGURES = "mural_symmetry_figures"
 
 

@@ -7,11 +7,11 @@ from pydantic import Field
 
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
-from dhf_assets.lib.db import TableWrite
-from dhf_assets.lib.quarantine import QUARANTINE_COLUMNS
-from dhf_assets.lib.review_queue import QUEUE_COLUMNS, UNDECIDED_SQL, queue_rows
-from dhf_assets.lib.review_state import HISTORY_COLUMNS, HISTORY_KEY, LABEL_COLUMNS, REVIEW_COLUMNS, review_state
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.reviews.queue import QUEUE_COLUMNS, UNDECIDED_SQL, queue_rows
+from dhf_assets.lib.reviews.state import HISTORY_COLUMNS, HISTORY_KEY, LABEL_COLUMNS, REVIEW_COLUMNS, review_state
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage.db import TableWrite
+from dhf_assets.lib.storage.quarantine import QUARANTINE_COLUMNS
 
 
 class ReviewConfig(dg.Config):

@@ -9,7 +9,7 @@ starts, the Kubernetes executor loads its cluster config when a run starts.
 import dagster as dg
 
 from dhf_assets.defs.jobs import per_cave_job
-from dhf_assets.lib.settings import current_settings
+from dhf_assets.lib.runtime.settings import current_settings
 
 # The scale-out packages are optional: without them these jobs do not exist, and DHF_CAVE_JOB naming
 # one of them is refused at load with this reason (defs/automation/choices.py).

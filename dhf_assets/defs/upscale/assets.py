@@ -9,10 +9,10 @@ from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
-from dhf_assets.lib.files import remove_stale_files
-from dhf_assets.lib.incremental import combine
-from dhf_assets.lib.standardized import UPSCALED_COLUMNS, Source, standardize_cave
+from dhf_assets.lib.storage.files import remove_stale_files
+from dhf_assets.lib.storage.incremental import combine
 from dhf_assets.lib.upscale import WeightsMissingError
+from dhf_assets.lib.upscale.standardized import UPSCALED_COLUMNS, Source, standardize_cave
 
 # On Kubernetes the step's pod asks for one GPU (dagster-k8s reads this tag); on Celery the step
 # goes to the workers of the `gpu` queue (dagster-celery reads the queue tag).

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dhf_assets.lib.settings import Settings, current_settings
+from dhf_assets.lib.runtime.settings import Settings, current_settings
 from dhf_assets.lib.upscale import Upscaler, make_upscaler, model_file_sha256
 
 RESULT_SETTINGS = ("DHF_UPSCALER", "DHF_SD_UPSCALER_PATH", "DHF_SD_STEPS", "DHF_SD_GUIDANCE",

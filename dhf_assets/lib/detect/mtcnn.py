@@ -22,7 +22,7 @@ import numpy as np
 from dhf_assets.lib.detect._images import as_rgb_batch
 from dhf_assets.lib.detect.preprocess import fit
 from dhf_assets.lib.detect.types import Detection, FaceDetector, ImageDetections, SearchParams
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 PNET_WINDOW = 12  # facenet's P-net input: a minimum face below 12 px would enlarge the image
 

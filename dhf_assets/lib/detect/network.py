@@ -8,7 +8,7 @@ from typing import Callable
 
 from torch import nn
 
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 # retinaface-pytorch's package imports albumentations in places, which phones home on import
 # unless told not to; nothing here may reach the network.

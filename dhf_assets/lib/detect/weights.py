@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from dhf_assets.lib.detect.types import WeightsMissingError
-from dhf_assets.lib.files import file_sha256
+from dhf_assets.lib.storage.files import file_sha256
 
 ENV_VAR = "DHF_RETINAFACE_WEIGHTS"
 

@@ -8,11 +8,10 @@ from typing import Sequence
 
 import duckdb
 
-from dhf_assets.lib.markdown import markdown_table
-from dhf_assets.lib.settings import current_settings
-
-from .. import db
-from ..vocabulary import VOCABULARY
+from dhf_assets.lib.ingest.vocabulary import VOCABULARY
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.text.markdown import markdown_table
 
 DEFAULT_LICENSE = "other"
 DEFAULT_LICENSE_NOTE = ("No licence was set for this release (DHF_LICENSE). The mural scans remain subject to "

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from ..vocabulary import IDENTITIES
+from dhf_assets.lib.ingest.vocabulary import IDENTITIES
+
 from .data import ExportData
 from .paper_layout import SUBSET_20K, mural_files
 

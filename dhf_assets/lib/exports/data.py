@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .. import db
+from dhf_assets.lib.storage import db
 
 ATTRIBUTES = ("period", "cave_style", "site", "identity", "orientation")
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..processes import temp_prefix
+from dhf_assets.lib.storage.processes import temp_prefix
 
 # Leftovers of a crashed run older than this are removed by the next run into the same parent.
 STALE_AFTER_S = 24 * 3600

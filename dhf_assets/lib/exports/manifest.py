@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import file_sha256
-from ..safe_text import safe_text
+from dhf_assets.lib.storage.files import file_sha256
+from dhf_assets.lib.text.safe_text import safe_text
 
 MANIFEST_JSON = "MANIFEST.json"
 MANIFEST_SHA256 = "MANIFEST.sha256"

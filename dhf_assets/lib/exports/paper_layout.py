@@ -19,8 +19,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..voc import render_voc
-from ..vocabulary import UNLABELLED_NAME
+from dhf_assets.lib.ingest.voc import render_voc
+from dhf_assets.lib.ingest.vocabulary import UNLABELLED_NAME
+
 from .data import ExportData, Face, Mural, StandardizedFace, attributes_record
 from .folders import copy_file, safe_join, write_text
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..processes import temp_prefix
+from dhf_assets.lib.storage.processes import temp_prefix
+
 from .card import CardInputs, licence_from_env, read_marts, read_provenance, render_dataset_card
 from .coco import coco_json
 from .data import load_export_data

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .. import db
-from ..vocabulary import VOCABULARY
+from dhf_assets.lib.ingest.vocabulary import VOCABULARY
+from dhf_assets.lib.storage import db
+
 from .captions import caption
 from .data import vocabulary_names
 from .folders import copy_file, safe_join, staged_folder, write_text

@@ -28,7 +28,7 @@ from dhf_assets.lib.metrics.lpips import (
     TOO_SMALL_REASON as LPIPS_TOO_SMALL_REASON,
     LpipsScorer,
 )
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:  # torch is imported lazily so that importing this package stays light
     import torch

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 if TYPE_CHECKING:  # torch and piq are imported lazily so that importing this package stays light
     import torch

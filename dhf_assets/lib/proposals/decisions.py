@@ -1,6 +1,6 @@
 """A curator's decisions on face proposals: `$DHF_ARCHIVE_DIR/reviews/<cave_id>.proposals.csv`.
 
-Append-only and durable exactly like the review files (`lib/review_file.py`): one `write` of whole
+Append-only and durable exactly like the review files (`lib/reviews/writer.py`): one `write` of whole
 lines under an exclusive `flock`, a missing final newline repaired first, then `fsync`. One row per
 decision; the latest `decided_at` per proposal wins (ties: the later line). The reader never raises:
 an unterminated last line is left for later, a malformed row is reported with its line number.
@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from ..review_file import _csv_lines, _open_locked
-from ..reviews import canonical_orientation, parse_reviewed_at
-from ..vocabulary import IDENTITIES
+from dhf_assets.lib.ingest.vocabulary import IDENTITIES
+from dhf_assets.lib.reviews.reader import canonical_orientation, parse_reviewed_at
+from dhf_assets.lib.reviews.writer import _csv_lines, _open_locked
 
 COLUMNS = ("proposal_id", "mural_id", "decision", "xmin", "ymin", "xmax", "ymax", "identity", "orientation",
            "reviewer", "decided_at")

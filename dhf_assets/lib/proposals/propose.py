@@ -6,15 +6,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dhf_assets.lib.boxes import PixelBox
 from dhf_assets.lib.detect.types import FaceDetector
-from dhf_assets.lib.images import ImageError
+from dhf_assets.lib.ingest.boxes import PixelBox
+from dhf_assets.lib.ingest.images import ImageError
 from dhf_assets.lib.proposals.detect import detect_tiles
 from dhf_assets.lib.proposals.ids import proposal_id_for
 from dhf_assets.lib.proposals.merge import BoxStyle, Merged, merge
 from dhf_assets.lib.proposals.scan import decode_for_search
 from dhf_assets.lib.proposals.tiles import TileGrid, iter_tiles
-from dhf_assets.lib.quarantine import Problem
+from dhf_assets.lib.storage.quarantine import Problem
 
 PROPOSAL_COLUMNS = (
     "proposal_id", "cave_id", "mural_id", "xmin", "ymin", "xmax", "ymax", "score", "detectors", "status", "reason",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from dhf_assets.lib.images import ImageError
+from dhf_assets.lib.ingest.images import ImageError
 from dhf_assets.lib.proposals.tiles import TileGrid, pyramid_scales
 
 

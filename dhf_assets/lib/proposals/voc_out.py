@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dhf_assets.lib.images import write_bytes_atomic
-from dhf_assets.lib.voc import render_voc
+from dhf_assets.lib.ingest.images import write_bytes_atomic
+from dhf_assets.lib.ingest.voc import render_voc
 
 PROPOSAL_NAME = "face"  # the archive contract's name for a face not labelled yet
 

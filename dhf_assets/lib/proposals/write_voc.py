@@ -19,10 +19,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..archive import CAVE_ID_PATTERN, MuralFile, scan_cave
-from ..boxes import voc_to_pixel_box
-from ..voc import VocError, parse_voc_file, render_voc
-from ..vocabulary import UNLABELLED_NAME
+from dhf_assets.lib.ingest.archive import CAVE_ID_PATTERN, MuralFile, scan_cave
+from dhf_assets.lib.ingest.boxes import voc_to_pixel_box
+from dhf_assets.lib.ingest.voc import VocError, parse_voc_file, render_voc
+from dhf_assets.lib.ingest.vocabulary import UNLABELLED_NAME
+
 from .decisions import ProposalDecision, proposals_file, read_decisions
 
 Box = tuple[int, int, int, int]

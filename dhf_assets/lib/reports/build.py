@@ -8,11 +8,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import db
+from dhf_assets.lib.ingest.images import write_bytes_atomic
+from dhf_assets.lib.ingest.vocabulary import VOCABULARY
+from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.incremental import combine, plan_reuse
+
 from ..exports.folders import safe_join
-from ..images import write_bytes_atomic
-from ..incremental import combine, plan_reuse
-from ..vocabulary import VOCABULARY
 from .charts import attribute_distribution_png, crop_resolution_png
 from .murals import FIGURE_VERSION, MuralFigure, SymmetryPair, figure_title, load_preview, mural_figure_png
 
@@ -25,7 +26,7 @@ class Written:
     png: bytes
     caption: str
     pairs: int = 0  # symmetric pairs drawn (mural figures)
-    inputs: str = ""  # mural figures: hash of what the figure was drawn from (lib/incremental.py)
+    inputs: str = ""  # mural figures: hash of what the figure was drawn from (lib/storage/incremental.py)
     drawn: bool = True  # False: the figure of an earlier build was kept, its inputs unchanged
 
 

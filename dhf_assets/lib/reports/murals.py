@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from ..images import encode_png
+from dhf_assets.lib.ingest.images import encode_png
 
 BOX_COLOR = "#00d000"
 # One colour per pair, so that pairs on one row of figures stay apart.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 from dhf_assets.lib.upscale.tiny import assemble_pipeline, build_text_encoder, build_tokenizer
 
 FULL_UNET: dict[str, Any] = {

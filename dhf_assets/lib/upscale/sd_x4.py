@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 from PIL import Image
 
-from dhf_assets.lib.settings import current_settings
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 from dhf_assets.lib.upscale.backends import WeightsMissingError, derive_seed
 
 REPO_ID = "stabilityai/stable-diffusion-x4-upscaler"

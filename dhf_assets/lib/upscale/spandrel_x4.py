@@ -18,9 +18,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PIL import Image
 
-from dhf_assets.lib.files import file_sha256
-from dhf_assets.lib.settings import current_settings
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
+from dhf_assets.lib.storage.files import file_sha256
 from dhf_assets.lib.upscale.backends import NO_SAMPLING, WeightsMissingError
 
 MODEL_ENV = "DHF_SR_MODEL"

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dhf_assets.lib.torch_compat import ensure_torchvision
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 MAX_NOISE_LEVEL = 350
 TOKENIZER_WORDS = ("a", "high", "quality", "detailed", "image", "face", "mural")

@@ -1,0 +1,1 @@
+"""What the data-quality checks assert, per cave, on the tables and files."""

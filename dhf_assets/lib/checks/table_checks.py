@@ -1,0 +1,165 @@
+"""What the data-quality checks assert, per cave, on what the tables and files hold now.
+
+Ingestion already quarantines bad input; these guard against a bug, a hand edit or a changed
+vocabulary. Every rule on one cave's rows lives here, once (blocking, and the export gate reads
+these checks); `dbt_like_sql/*/schema.yml` keeps only the tests across caves: relationships between
+tables, global tables and the marts. Each check reads one frame from DuckDB (the vocabulary comes from the `vocabulary`
+table, so checks, SQL and the UI share it) and validates it with Great Expectations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from PIL import Image
+
+from dhf_assets.lib.checks.expectations import Outcome, validate
+from dhf_assets.lib.storage import db
+
+PSNR_CAP_DB = 80.0
+BACKENDS = ["lanczos", "realesrgan", "sd_x4"]
+BANDS = ["~512", "512~"]
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    name: str
+    asset: str
+    description: str
+    id_column: str
+    sql: str  # one parameter: the cave id
+    expectations: Callable[[dict[str, list[str]]], list[Any]]
+    enrich: Callable[[Any, Path], Any] | None = None  # adds columns computed from files
+
+
+def _gx():
+    import great_expectations as gx
+
+    return gx.expectations
+
+
+def _in_set(column: str, values: list[Any]):
+    return _gx().ExpectColumnValuesToBeInSet(column=column, value_set=values)
+
+
+def _between(column: str, low: float, high: float):
+    return _gx().ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+
+
+def _unique(column: str):
+    return _gx().ExpectColumnValuesToBeUnique(column=column)
+
+
+def _true(column: str):
+    return _in_set(column, [True])
+
+
+def image_facts(frame: Any, output: Path) -> Any:
+    """Open every standardized image: does it exist, its size and mode."""
+    facts = []
+    for path in frame["image_path"]:
+        try:
+            with Image.open(output / path) as image:
+                facts.append((True, image.width, image.height, image.mode))
+        except (OSError, ValueError):
+            facts.append((False, None, None, None))
+    frame = frame.copy()
+    frame["file_exists"] = [f[0] for f in facts]
+    frame["width"] = [f[1] for f in facts]
+    frame["height"] = [f[2] for f in facts]
+    frame["mode"] = [f[3] for f in facts]
+    return frame
+
+
+CHECKS = (
+    TableCheck(
+        "murals_valid", "murals",
+        "Mural ids unique, periods in the vocabulary and their source known, caves in the catalog.",
+        "mural_id",
+        """select m.mural_id, m.period, m.period_source, c.cave_id is not null as cave_known
+           from murals m left join caves c using (cave_id) where m.cave_id = ?""",
+        lambda v: [_unique("mural_id"), _in_set("period", v["period"]),
+                   _in_set("period_source", ["cave", "murals.csv"]), _true("cave_known")],
+    ),
+    TableCheck(
+        "faces_valid", "faces",
+        "face_id unique; identity (where labelled) and orientation in the vocabulary; cave and mural exist.", "face_id",
+        """select f.face_id, f.identity, f.orientation, c.cave_id is not null as cave_known,
+                  m.mural_id is not null as mural_known
+           from faces f left join caves c using (cave_id)
+           left join murals m on m.cave_id = f.cave_id and m.mural_id = f.mural_id where f.cave_id = ?""",
+        lambda v: [_unique("face_id"), _in_set("identity", v["identity"]), _in_set("orientation", v["orientation"]),
+                   _true("cave_known"), _true("mural_known")],
+    ),
+    TableCheck(
+        "face_candidates_valid", "face_candidates",
+        "face_id unique, status known, best scores in [0, 1], every candidate row has its face.", "face_id",
+        """select c.face_id, c.status, c.best_score, f.face_id is not null as face_known
+           from face_candidates c left join faces f using (face_id) where c.cave_id = ?""",
+        lambda v: [_unique("face_id"), _in_set("status", ["candidate", "dropped"]), _between("best_score", 0, 1),
+                   _true("face_known")],
+    ),
+    TableCheck(
+        "face_reviews_valid", "face_reviews",
+        "face_id unique, decision accept or reject, subset 3k or 500, every decided face exists.", "face_id",
+        """select r.face_id, r.decision, r.subset, f.face_id is not null as face_known
+           from face_reviews r left join faces f using (face_id) where r.cave_id = ?""",
+        lambda v: [_unique("face_id"), _in_set("decision", ["accept", "reject"]), _in_set("subset", ["3k", "500"]),
+                   _true("face_known")],
+    ),
+    TableCheck(
+        "face_labels_valid", "face_labels",
+        "Labels in force (VOC or a reviewer's correction): face_id unique, identity and orientation in the vocabulary.",
+        "face_id",
+        """select l.face_id, l.identity, l.orientation, f.face_id is not null as face_known
+           from face_labels l left join faces f using (face_id) where l.cave_id = ?""",
+        lambda v: [_unique("face_id"), _in_set("identity", v["identity"]), _in_set("orientation", v["orientation"]),
+                   _true("face_known")],
+    ),
+    TableCheck(
+        "standardized_images_512", "upscaled_faces",
+        "Every standardized image exists and is exactly 512x512 RGB; one per face of the 3k subset.", "face_id",
+        """select u.face_id, u.tier, u.image_path, s.face_id is not null as in_3k
+           from upscaled_faces u left join subset_3k s using (face_id) where u.cave_id = ?""",
+        lambda v: [_unique("face_id"), _in_set("tier", ["two_stage", "one_stage", "downsample"]),
+                   _true("file_exists"), _between("width", 512, 512),
+                   _between("height", 512, 512), _in_set("mode", ["RGB"]), _true("in_3k")],
+        enrich=image_facts,
+    ),
+    TableCheck(
+        "face_quality_valid", "face_quality",
+        "face_id unique, every row has its standardized image, metric values finite and in range.", "face_id",
+        """select q.*, u.face_id is not null as upscaled_known
+           from face_quality q left join upscaled_faces u using (face_id) where q.cave_id = ?""",
+        lambda v: [_unique("face_id"), _true("upscaled_known"), _in_set("band", BANDS),
+                   _between("psnr", 0, PSNR_CAP_DB), _between("ssim", -1, 1), _between("lpips", 0, 2),
+                   *[_between(f"{m}_{s}", 0, 8) for m in ("entropy",) for s in ("low", "high")],
+                   *[_between(f"{m}_{s}", 0, 1) for m in ("ed", "hfc") for s in ("low", "high")],
+                   *[_between(f"esi_{s}", 0, 10) for s in ("low", "high")],
+                   *[_between(f"snr_{s}", -100, 200) for s in ("low", "high")]],
+    ),
+    TableCheck(
+        "backend_quality_valid", "backend_quality",
+        "Known backend and band, every compared face in the 3k subset.", "face_id",
+        """select b.face_id, b.backend, b.band, s.face_id is not null as in_3k
+           from backend_quality b left join subset_3k s using (face_id) where b.cave_id = ?""",
+        lambda v: [_in_set("backend", BACKENDS), _in_set("band", BANDS), _true("in_3k")],
+    ),
+)
+
+
+def vocabulary_sets(database: Path) -> dict[str, list[str]]:
+    sets: dict[str, list[str]] = {}
+    for attribute, code in db.query(database, "select attribute, code from vocabulary")[1]:
+        sets.setdefault(attribute, []).append(code)
+    return sets
+
+
+def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str) -> list[Outcome]:
+    """Validate what the table (and its files) hold now for one cave."""
+    frame = db.query_frame(database, check.sql, [cave_id])
+    if check.enrich is not None:
+        frame = check.enrich(frame, output)
+    return validate(frame, check.expectations(vocabulary_sets(database)), check.id_column)

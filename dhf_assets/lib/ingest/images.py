@@ -1,0 +1,111 @@
+"""Safe image opening and atomic PNG writing.
+
+Boxes refer to the stored pixel grid: dhf never applies EXIF orientation. The orientation tag is
+read and recorded so a curator can see scans whose viewers show them rotated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from dhf_assets.lib.storage.processes import temp_prefix
+
+# dhf applies its own, configurable pixel limit before decoding (murals of 42 MP are normal,
+# Pillow's default would refuse anything above 179 MP and warn from 89 MP).
+Image.MAX_IMAGE_PIXELS = None
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+ALLOWED_FORMATS = {"JPEG", "PNG", "TIFF", "MPO"}
+EXIF_ORIENTATION_TAG = 0x0112
+
+
+class ImageError(ValueError):
+    """An image that cannot be used; the message is the quarantine reason."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    width: int
+    height: int
+    format: str
+    mode: str
+    exif_orientation: int
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageError(
+            f"decompression bomb refused: {width}x{height} = {width * height} pixels "
+            f"> limit {max_pixels} (DHF_MAX_MURAL_PIXELS)"
+        )
+
+
+def probe_image(path: Path, max_pixels: int) -> ImageInfo:
+    """Read an image's header only: size, format and EXIF orientation."""
+    try:
+        with Image.open(path) as image:
+            if image.format not in ALLOWED_FORMATS:
+                raise ImageError(f"unsupported image format {image.format}")
+            _check_pixels(image.width, image.height, max_pixels)
+            orientation = int(image.getexif().get(EXIF_ORIENTATION_TAG, 1) or 1)
+            return ImageInfo(image.width, image.height, str(image.format), image.mode, orientation)
+    except UnidentifiedImageError as exc:
+        raise ImageError("not an image (unrecognised file contents)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        if isinstance(exc, FileNotFoundError):
+            raise ImageError("the file vanished before it could be read") from exc
+        raise ImageError(f"unreadable image header ({exc})") from exc
+
+
+def decode_rgb(path: Path, max_pixels: int) -> Image.Image:
+    """Decode a whole image once, as RGB; truncated or corrupt data raise ImageError."""
+    try:
+        with Image.open(path) as image:
+            _check_pixels(image.width, image.height, max_pixels)
+            image.load()
+            return image if image.mode == "RGB" else image.convert("RGB")
+    except UnidentifiedImageError as exc:
+        raise ImageError("not an image (unrecognised file contents)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        if isinstance(exc, FileNotFoundError):
+            raise ImageError("the file vanished before it could be read") from exc
+        raise ImageError(f"unreadable or truncated image data ({exc})") from exc
+
+
+def encode_png(image: Image.Image, compress_level: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=compress_level)
+    return buffer.getvalue()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a partial one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The name carries the writer (host, pid, start time) so that one killed mid-write is recognised
+    # as an orphan and removed by the next `dhf build`, while a live writer's file is left alone.
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def write_png_atomic(image: Image.Image, path: Path, compress_level: int) -> str:
+    """Encode as PNG, write atomically, return the sha256 of the written bytes."""
+    data = encode_png(image, compress_level)
+    write_bytes_atomic(path, data)
+    return hashlib.sha256(data).hexdigest()

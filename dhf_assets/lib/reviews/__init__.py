@@ -1,0 +1,1 @@
+"""The expert review loop: review files, the review state, the queue, the contact sheet and Label Studio."""

@@ -1,0 +1,1 @@
+"""The bundled sample archive: three caves of procedurally painted murals, and what the pipeline should make of them."""

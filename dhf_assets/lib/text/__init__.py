@@ -1,0 +1,1 @@
+"""Text for people: safe names and markdown tables."""
