@@ -39,7 +39,8 @@ def schema_rules() -> dict[tuple[str, str, str], str]:
 
 def test_no_rule_is_asserted_by_gx_and_by_schema_yml():
     twice = {name: rule for rule, name in schema_rules().items() if rule in gx_rules()}
-    assert twice == {}, "assert each rule once: per-cave rules in lib/checks/table_checks.py, across caves in schema.yml"
+    assert twice == {}, ("assert each rule once: per-cave rules in lib/checks/table_checks.py, "
+                         "across caves in schema.yml")
 
 
 def test_no_schema_yml_not_null_repeats_the_ddl():

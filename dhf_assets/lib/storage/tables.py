@@ -135,7 +135,8 @@ TABLES: dict[str, str] = {
             cave_id varchar not null, asset varchar not null, fingerprint varchar not null,
             built_at timestamptz not null
         )""",
-    # Per face, what its row of a per-face stage was computed from (lib/storage/incremental.py): unchanged faces are reused.
+    # Per face, what its row of a per-face stage was computed from (lib/storage/incremental.py): unchanged faces
+    # are reused.
     "face_stage_inputs": """
         create table if not exists face_stage_inputs (
             cave_id varchar not null, asset varchar not null, face_id varchar not null, inputs varchar not null
