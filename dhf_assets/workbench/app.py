@@ -145,12 +145,22 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
             return "JSON only"
         return None
 
-    async def decide(request: Request) -> Response:
+    async def posted(request: Request) -> dict | Response:
+        """The JSON object of a write request, or the response refusing it (403 unsafe, 400 not an object)."""
         reason = refused(request)
         if reason:
             return JSONResponse({"error": reason}, status_code=403)
         try:
             body = await request.json()
+        except ValueError:
+            body = None
+        return body if isinstance(body, dict) else JSONResponse({"error": "malformed request"}, status_code=400)
+
+    async def decide(request: Request) -> Response:
+        body = await posted(request)
+        if isinstance(body, Response):
+            return body
+        try:
             face_ids = [str(f) for f in body.get("face_ids", [])][:MAX_BATCH + 1]
             decision = str(body.get("decision", ""))
             name = (reviewer or str(body.get("reviewer", ""))).strip()[:64]
@@ -186,11 +196,10 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
 
     async def keep(request: Request) -> Response:
         """Keep one face of a near-duplicate group: every other member is rejected in its own cave's file."""
-        reason = refused(request)
-        if reason:
-            return JSONResponse({"error": reason}, status_code=403)
+        body = await posted(request)
+        if isinstance(body, Response):
+            return body
         try:
-            body = await request.json()
             face = bench.face(str(body.get("face_id", "")))
             name = (reviewer or str(body.get("reviewer", ""))).strip()[:64]
         except (ValueError, AttributeError, TypeError):
@@ -221,7 +230,7 @@ def create_app(bench: Workbench, reviewer: str | None = None, csrf_token: str | 
         Route("/", index), Route("/cave/{cave_id}", grid), Route("/face/{face_id}", detail),
         Route("/img/thumb/{face_id}", _image("thumb")), Route("/img/crop/{face_id}", _image("crop")),
         Route("/img/mural/{face_id}", _image("mural")), Route("/api/decide", decide, methods=["POST"]),
-        Route("/api/keep", keep, methods=["POST"]), *mural_routes(bench, render, refused, reviewer),
+        Route("/api/keep", keep, methods=["POST"]), *mural_routes(bench, render, posted, reviewer),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes, middleware=[

@@ -7,7 +7,7 @@ tiles come from the pyramid cache, addressed by integers: nothing from a request
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,7 +30,10 @@ def _state(proposal, decision: ProposalDecision | None) -> dict:
             "identity": decision.identity if decision else "", "orientation": decision.orientation if decision else ""}
 
 
-def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Callable[[Request], str | None],
+Posted = Callable[[Request], Awaitable["dict | Response"]]  # the JSON object of a write request, or its refusal
+
+
+def mural_routes(bench: Workbench, render: Callable[..., Response], posted: Posted,
                  reviewer: str | None) -> list[Route]:
     store = ProposalStore(bench.database, bench.archive)
 
@@ -88,11 +91,10 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
     async def decide(request: Request) -> Response:
-        reason = refused(request)
-        if reason:
-            return JSONResponse({"error": reason}, status_code=403)
+        body = await posted(request)
+        if isinstance(body, Response):
+            return body
         try:
-            body = await request.json()
             cave_id, proposal_id = str(body["cave_id"]), str(body["proposal_id"])
             box = tuple(int(v) for v in body["box"])
             decision, name = str(body.get("decision", "")), (reviewer or str(body.get("reviewer", ""))).strip()[:64]
@@ -116,11 +118,10 @@ def mural_routes(bench: Workbench, render: Callable[..., Response], refused: Cal
         return JSONResponse({"saved": 1, "proposal": _state(proposal, entry)})
 
     async def write(request: Request) -> Response:
-        reason = refused(request)
-        if reason:
-            return JSONResponse({"error": reason}, status_code=403)
+        body = await posted(request)
+        if isinstance(body, Response):
+            return body
         try:
-            body = await request.json()
             key, merge = (str(body["cave_id"]), str(body["mural_id"])), bool(body.get("merge", False))
         except (ValueError, KeyError, TypeError, AttributeError):
             return JSONResponse({"error": "malformed request"}, status_code=400)

@@ -6,10 +6,12 @@ read and recorded so a curator can see scans whose viewers show them rotated.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,15 +49,11 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         )
 
 
-def probe_image(path: Path, max_pixels: int) -> ImageInfo:
-    """Read an image's header only: size, format and EXIF orientation."""
+@contextlib.contextmanager
+def _read_errors(what: str) -> Iterator[None]:
+    """Pillow's and the file system's errors while reading an image, as one ImageError with a plain reason."""
     try:
-        with Image.open(path) as image:
-            if image.format not in ALLOWED_FORMATS:
-                raise ImageError(f"unsupported image format {image.format}")
-            _check_pixels(image.width, image.height, max_pixels)
-            orientation = int(image.getexif().get(EXIF_ORIENTATION_TAG, 1) or 1)
-            return ImageInfo(image.width, image.height, str(image.format), image.mode, orientation)
+        yield
     except UnidentifiedImageError as exc:
         raise ImageError("not an image (unrecognised file contents)") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -63,24 +61,25 @@ def probe_image(path: Path, max_pixels: int) -> ImageInfo:
             raise
         if isinstance(exc, FileNotFoundError):
             raise ImageError("the file vanished before it could be read") from exc
-        raise ImageError(f"unreadable image header ({exc})") from exc
+        raise ImageError(f"{what} ({exc})") from exc
+
+
+def probe_image(path: Path, max_pixels: int) -> ImageInfo:
+    """Read an image's header only: size, format and EXIF orientation."""
+    with _read_errors("unreadable image header"), Image.open(path) as image:
+        if image.format not in ALLOWED_FORMATS:
+            raise ImageError(f"unsupported image format {image.format}")
+        _check_pixels(image.width, image.height, max_pixels)
+        orientation = int(image.getexif().get(EXIF_ORIENTATION_TAG, 1) or 1)
+        return ImageInfo(image.width, image.height, str(image.format), image.mode, orientation)
 
 
 def decode_rgb(path: Path, max_pixels: int) -> Image.Image:
     """Decode a whole image once, as RGB; truncated or corrupt data raise ImageError."""
-    try:
-        with Image.open(path) as image:
-            _check_pixels(image.width, image.height, max_pixels)
-            image.load()
-            return image if image.mode == "RGB" else image.convert("RGB")
-    except UnidentifiedImageError as exc:
-        raise ImageError("not an image (unrecognised file contents)") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, ImageError):
-            raise
-        if isinstance(exc, FileNotFoundError):
-            raise ImageError("the file vanished before it could be read") from exc
-        raise ImageError(f"unreadable or truncated image data ({exc})") from exc
+    with _read_errors("unreadable or truncated image data"), Image.open(path) as image:
+        _check_pixels(image.width, image.height, max_pixels)
+        image.load()
+        return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def encode_png(image: Image.Image, compress_level: int) -> bytes:

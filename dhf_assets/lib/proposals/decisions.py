@@ -18,7 +18,7 @@ from typing import Sequence
 
 from dhf_assets.lib.ingest.vocabulary import IDENTITIES
 from dhf_assets.lib.reviews.reader import canonical_orientation, parse_reviewed_at
-from dhf_assets.lib.reviews.writer import _csv_lines, _open_locked
+from dhf_assets.lib.reviews.writer import append_locked, open_locked
 
 COLUMNS = ("proposal_id", "mural_id", "decision", "xmin", "ymin", "xmax", "ymax", "identity", "orientation",
            "reviewer", "decided_at")
@@ -75,18 +75,9 @@ def append_decisions(path: Path, decisions: Sequence[ProposalDecision]) -> int:
     if not decisions:
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = _open_locked(path)
+    fd = open_locked(path)
     try:
-        size = os.fstat(fd).st_size
-        prefix = _csv_lines([COLUMNS]) if size == 0 else b""
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            prefix = b"\n"  # a torn or hand-saved last line: never glue the new line onto it
-        body = prefix + _csv_lines([d.row() for d in decisions])
-        written = 0
-        while written < len(body):
-            written += os.write(fd, body[written:])
-        os.fsync(fd)
-        return written
+        return append_locked(fd, COLUMNS if os.fstat(fd).st_size == 0 else None, [d.row() for d in decisions])
     finally:
         os.close(fd)
 

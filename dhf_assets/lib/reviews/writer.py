@@ -103,7 +103,7 @@ def _upgrade_to_v2(path: Path, fd: int, header: list[str]) -> None:
     os.replace(temporary, path)
 
 
-def _open_locked(path: Path) -> int:
+def open_locked(path: Path) -> int:
     """An append descriptor of `path` holding its exclusive lock, on the file the path names now."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -116,6 +116,21 @@ def _open_locked(path: Path) -> int:
         os.close(fd)  # renamed or removed while we waited: lock the file that is there now
 
 
+def append_locked(fd: int, header: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> int:
+    """Append CSV rows through a locked descriptor in one write, then fsync: `header` first (an empty file),
+    and a missing final newline (a torn or hand-saved last line) repaired, never glued onto. Returns the bytes."""
+    prefix = _csv_lines([header]) if header is not None else b""
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        prefix = b"\n" + prefix
+    body = prefix + _csv_lines(rows)
+    written = 0
+    while written < len(body):
+        written += os.write(fd, body[written:])
+    os.fsync(fd)
+    return written
+
+
 def append_entries(path: Path, entries: Sequence[ReviewEntry]) -> int:
     """Append the entries as lines of `path` (created with the v2 header); fsync before returning.
     Returns the bytes written. Raises ValueError, writing nothing, when an entry is invalid."""
@@ -126,23 +141,15 @@ def append_entries(path: Path, entries: Sequence[ReviewEntry]) -> int:
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = _open_locked(path)
+        fd = open_locked(path)
         try:
             header = _header(fd)
             needs_v2 = any(e.identity or e.orientation for e in entries)
             if header is not None and needs_v2 and not set(CORRECTION_COLUMNS) <= set(header):
                 _upgrade_to_v2(path, fd, header)
                 continue  # the lock was on the old file: take the new one's
-            prefix = _csv_lines([COLUMNS_V2]) if header is None else b""
             columns = list(COLUMNS_V2) if header is None else header
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                prefix = b"\n"  # repair a missing final newline before the new line
-            body = prefix + _csv_lines([[e.fields().get(c, "") for c in columns] for e in entries])
-            written = 0
-            while written < len(body):
-                written += os.write(fd, body[written:])
-            os.fsync(fd)
-            return written
+            return append_locked(fd, COLUMNS_V2 if header is None else None,
+                                 [[e.fields().get(c, "") for c in columns] for e in entries])
         finally:
             os.close(fd)
