@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from dhf_assets.lib.detect.types import FaceDetector, ImageDetections
+from dhf_assets.lib.proposals.propose import iou
 from dhf_assets_tests.conftest import shared_path
 
 CONFIDENT = 0.9  # the threshold the dataset keeps
@@ -17,13 +18,6 @@ GROUP3_REFERENCE = [
     (657.3, 156.87, 729.81, 245.78),
 ]
 EXPECTED_FACES = {"group3_13.jpg": 3, "multiface.jpg": 6, "no_face.jpg": 0, "no-faces.jpg": 0}
-
-
-def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = width * height
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def confident(result: ImageDetections) -> list:

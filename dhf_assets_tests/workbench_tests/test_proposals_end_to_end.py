@@ -14,6 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from dhf_assets.lib.proposals.propose import iou
 from dhf_assets.lib.sample.build import build_sample_archive
 from dhf_assets.lib.storage.db import query
 
@@ -21,11 +22,6 @@ from .conftest import _require_browser, dhf, env_for
 from .proposal_fixture import CAVE, MURAL, set_aside_xml
 
 SQL = f"select xmin, ymin, xmax, ymax from {{}} where cave_id = '{CAVE}' and mural_id = '{MURAL}' order by all"
-
-
-def iou(a, b) -> float:
-    inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_proposed_confirmed_written_and_rebuilt(tmp_path, servers, browsers):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +39,8 @@ class MuralProposals:
     seconds: float = 0.0
 
 
-def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over union of two half-open pixel boxes."""
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (xmin, ymin, xmax, ymax) boxes (half-open pixels, or detector floats)."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])
     if width <= 0 or height <= 0:
