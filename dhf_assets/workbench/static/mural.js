@@ -1,10 +1,7 @@
 // dhf review workbench, mural view: proposals over a tiled, zoomable scan; keyboard first. No build step.
 "use strict";
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const fixedReviewer = document.querySelector('meta[name="reviewer"]').content;
-  const nameInput = document.getElementById("reviewer");
-  const flash = document.getElementById("flash");
+  const { say, post, needReviewer } = window.dhf;
   const page = JSON.parse(document.getElementById("page-data").textContent);
   const viewer = document.getElementById("viewer");
   const tilesLayer = document.getElementById("tiles");
@@ -16,12 +13,6 @@
   const tiles = new Map();
   let zoom = 1, ox = 0, oy = 0, fitZoom = 1, cursor = 0, drag = null;
 
-  if (!fixedReviewer && nameInput) {
-    nameInput.value = localStorage.getItem("dhf-reviewer") || "";
-    nameInput.addEventListener("change", () => localStorage.setItem("dhf-reviewer", nameInput.value.trim()));
-  }
-  const reviewer = () => fixedReviewer || (nameInput ? nameInput.value.trim() : "");
-  function say(text, bad) { flash.textContent = text; flash.className = "flash" + (bad ? " bad" : " ok"); }
   function tileUrl(level, column, row) {
     return "/tile/" + encodeURIComponent(page.cave_id) + "/" + encodeURIComponent(page.mural_id) + "/" + level + "/" + column + "/" + row + ".jpg";
   }
@@ -114,22 +105,13 @@
     cursor = Math.max(0, Math.min(props.length - 1, index)); centerOn(props[cursor]); draw(); drawPanel();
   }
 
-  async function post(url, body) {
-    try {
-      const response = await fetch(url, { method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body) });
-      const answer = await response.json().catch(() => ({ error: "bad answer" }));
-      if (!response.ok) { say("Not saved: " + answer.error, true); return null; }
-      return answer;
-    } catch (error) { say("Not saved: the server did not answer (" + error + ").", true); return null; }
-  }
-
   async function decide(decision, moveOn) {
     const p = props[cursor];
     if (!p) return;
-    if (!reviewer()) { say("Type your name in the reviewer box first.", true); if (nameInput) nameInput.focus(); return; }
+    const reviewer = needReviewer(true);
+    if (!reviewer) return;
     const body = { cave_id: page.cave_id, proposal_id: p.id, decision: decision, box: p.box.slice(),
-      identity: identitySel.value, orientation: orientationSel.value, reviewer: reviewer() };
+      identity: identitySel.value, orientation: orientationSel.value, reviewer: reviewer };
     if (moveOn && cursor < props.length - 1) go(cursor + 1);  // at once: the next key is for the next proposal
     const answer = await post("/api/proposals/decide", body);
     if (!answer) return;

@@ -1,10 +1,7 @@
 // dhf review workbench: keyboard-first deciding. Plain JavaScript, no build step.
 "use strict";
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const fixedReviewer = document.querySelector('meta[name="reviewer"]').content;
-  const nameInput = document.getElementById("reviewer");
-  const flash = document.getElementById("flash");
+  const { say, post, needReviewer } = window.dhf;
   const grid = document.getElementById("grid");
   const detail = document.getElementById("detail");
   const cards = grid ? Array.from(grid.querySelectorAll(".card")) : [];
@@ -13,26 +10,16 @@
   let cursor = Math.min(Number(sessionStorage.getItem(posKey) || 0), Math.max(cards.length - 1, 0));
   let anchor = cursor;
 
-  if (!fixedReviewer && nameInput) {
-    nameInput.value = localStorage.getItem("dhf-reviewer") || "";
-    nameInput.addEventListener("change", () => localStorage.setItem("dhf-reviewer", nameInput.value.trim()));
-  }
-  function reviewer() { return fixedReviewer || (nameInput ? nameInput.value.trim() : ""); }
-  function say(text, bad) { flash.textContent = text; flash.className = "flash" + (bad ? " bad" : " ok"); }
 
   function undoStack() { return JSON.parse(sessionStorage.getItem("dhf-undo") || "[]"); }
   function saveUndo(stack) { sessionStorage.setItem("dhf-undo", JSON.stringify(stack.slice(-200))); }
 
   async function send(faceIds, decision, extra) {
-    if (!reviewer()) { say("Type your name in the reviewer box first.", true); if (nameInput) nameInput.focus(); return null; }
-    const body = Object.assign({ face_ids: faceIds, decision: decision, reviewer: reviewer() }, extra || {});
-    let response;
-    try {
-      response = await fetch("/api/decide", { method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(body) });
-    } catch (error) { say("Not saved: the server did not answer (" + error + ").", true); return null; }
-    const answer = await response.json().catch(() => ({ error: "bad answer" }));
-    if (!response.ok) { say("Not saved: " + answer.error, true); return null; }
+    const name = needReviewer(true);
+    if (!name) return null;
+    const answer = await post("/api/decide", Object.assign({ face_ids: faceIds, decision: decision, reviewer: name },
+                                                           extra || {}));
+    if (!answer) return null;
     for (const [faceId, state] of Object.entries(answer.faces)) { show(faceId, state); }
     say("Saved " + answer.saved + " × " + decision.replace("_", " ") + ".", false);
     return answer;
@@ -64,7 +51,7 @@
   async function decide(decision, extra) {
     const ids = targets();
     if (!ids.length) return;
-    if (!reviewer()) { say("Type your name in the reviewer box first.", true); if (nameInput) nameInput.focus(); return; }
+    if (!needReviewer(true)) return;
     if (grid) {  // move on at once, so that keys pressed faster than the server answers go to the next face
       const wasBulk = selected.size > 0;
       selected.clear();
@@ -157,12 +144,10 @@
 
   async function keepThis() {
     if (!detail || !document.getElementById("keepbtn")) return;
-    if (!reviewer()) { say("Type your name in the reviewer box first.", true); return; }
-    const response = await fetch("/api/keep", { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ face_id: detail.dataset.face, reviewer: reviewer() }) });
-    const answer = await response.json().catch(() => ({ error: "bad answer" }));
-    if (!response.ok) { say("Not saved: " + answer.error, true); return; }
+    const name = needReviewer(false);
+    if (!name) return;
+    const answer = await post("/api/keep", { face_id: detail.dataset.face, reviewer: name });
+    if (!answer) return;
     for (const [faceId, state] of Object.entries(answer.faces)) {
       const figure = document.querySelector('.dup[data-face="' + faceId + '"]');
       if (figure) { figure.className = "dup " + state.status; figure.querySelector(".state").textContent = state.status; }
