@@ -11,7 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,10 +74,19 @@ def probe_image(path: Path, max_pixels: int) -> ImageInfo:
         return ImageInfo(image.width, image.height, str(image.format), image.mode, orientation)
 
 
-def decode_rgb(path: Path, max_pixels: int) -> Image.Image:
-    """Decode a whole image once, as RGB; truncated or corrupt data raise ImageError."""
+def decode_rgb(path: Path, max_pixels: int,
+               reduce_to: Callable[[int, int], tuple[int, int] | None] | None = None) -> Image.Image:
+    """Decode an image once, as RGB; truncated or corrupt data raise ImageError.
+
+    `reduce_to(width, height)`, when given, names the smallest size the caller needs (None: the full size):
+    a JPEG is then decoded directly at the coarsest 1/2, 1/4 or 1/8 scale still at least that large (other
+    formats whole).
+    """
     with _read_errors("unreadable or truncated image data"), Image.open(path) as image:
         _check_pixels(image.width, image.height, max_pixels)
+        reduced = reduce_to(image.width, image.height) if reduce_to is not None else None
+        if reduced is not None:
+            image.draft("RGB", reduced)
         image.load()
         return image if image.mode == "RGB" else image.convert("RGB")
 

@@ -10,30 +10,19 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from dhf_assets.lib.ingest.images import ImageError
+from dhf_assets.lib.ingest.images import decode_rgb
 from dhf_assets.lib.proposals.tiles import TileGrid, pyramid_scales
 
 
 def decode_for_search(path: Path, max_pixels: int, grid: TileGrid) -> tuple[Image.Image, tuple[int, int]]:
     """The scan as RGB, no smaller than the grid's finest scale, and its full size; ImageError says why not."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(f"decompression bomb refused: {width}x{height} = {width * height} pixels "
-                                 f"> limit {max_pixels} (DHF_MAX_MURAL_PIXELS)")
-            finest_scale = pyramid_scales(width, height, grid)[0]
-            if finest_scale < 1:
-                image.draft(
-                    "RGB", (max(1, math.floor(width * finest_scale)), max(1, math.floor(height * finest_scale)))
-                )
-            image.load()
-            return (image if image.mode == "RGB" else image.convert("RGB")), (width, height)
-    except UnidentifiedImageError as exc:
-        raise ImageError("not an image (unrecognised file contents)") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, ImageError):
-            raise
-        raise ImageError(f"unreadable or truncated image data ({exc})") from exc
+    full: list[tuple[int, int]] = []
+
+    def finest(width: int, height: int) -> tuple[int, int] | None:
+        full.append((width, height))
+        scale = pyramid_scales(width, height, grid)[0]
+        return (max(1, math.floor(width * scale)), max(1, math.floor(height * scale))) if scale < 1 else None
+
+    return decode_rgb(path, max_pixels, finest), full[0]
