@@ -18,6 +18,7 @@ import dagster as dg
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 
 from dhf_assets.lib.runtime.settings import current_settings
+from dhf_assets.lib.runtime.test_hold import hold_if_asked
 
 POLL_S = 1.0
 
@@ -64,6 +65,7 @@ def pool_slot(context: dg.AssetExecutionContext, pool: str) -> Iterator[None]:
                 last_logged = time.monotonic()
             time.sleep(POLL_S)  # step code: SIGTERM/SIGINT interrupt this sleep at once
         try:
+            hold_if_asked(f"slot:{step_key}")
             yield
         finally:
             slots.free_step(step_key)

@@ -7,8 +7,9 @@ must match a clean build: every table (timestamps aside), the same files and not
 output folder, the DuckDB file opens, every killed run FAILURE and no pool slot claimed.
 
 Points: `step` = the step's STEP_START is in the event log; `tx:<table>` = inside the DuckDB
-transaction that replaces <table> (the DHF_TEST_HOLD_TRANSACTION hook holds it open); `slot:<step>` =
-the step holds its `gpu` pool slot (seen in the instance).
+transaction that replaces <table>; `slot:<step>` = the step holds its `gpu` pool slot (seen in the
+instance). At `tx:` and `slot:` points the DHF_TEST_HOLD hook stops the build, so the kill cannot land
+after the transaction or the slot has ended.
 """
 
 import os
@@ -18,8 +19,8 @@ import time
 import pytest
 from dagster._core.events import DagsterEventType
 
+from dhf_assets.lib.runtime.test_hold import HOLD_ENV
 from dhf_assets.lib.sample.build import build_sample_archive
-from dhf_assets.lib.storage.db import HOLD_TRANSACTION_ENV
 from dhf_assets_tests.defs_tests.crash_helpers import (
     CAVE,
     environment,
@@ -68,13 +69,13 @@ def kill_at(point: str, env: dict, instance, known: set[str], marker_dir) -> tup
     """Start a build, SIGKILL it at `point`; returns the killed cave run and the build's output."""
     kind, _, name = point.rpartition(":")
     marker = marker_dir / f"held-{name}-{len(known)}"
-    build = start_build({**env, HOLD_TRANSACTION_ENV: f"{name}={marker}"} if kind == "tx" else env)
+    build = start_build({**env, HOLD_ENV: f"{point}={marker}"} if kind else env)
     current = lambda: (new_cave_runs(instance, known) or [None])[0]  # noqa: E731
     if kind == "tx":
         wait_for(marker.exists, build, f"the transaction replacing {name}")
     elif kind == "slot":
-        wait_for(lambda: current() and (current(), name) in slot_holders(instance).get("gpu", []), build,
-                 f"{name} holding its gpu slot")
+        wait_for(lambda: marker.exists() and current() and (current(), name) in slot_holders(instance).get("gpu", []),
+                 build, f"{name} holding its gpu slot")
     else:
         wait_for(lambda: current() and name in step_events(instance, current(), DagsterEventType.STEP_START), build,
                  f"STEP_START of {name}")

@@ -8,7 +8,6 @@ reader or writer, retries with backoff while another process holds the file.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from typing import Iterator, Sequence
 
 import duckdb
 
+from dhf_assets.lib.runtime.test_hold import hold_if_asked
 from dhf_assets.lib.storage.tables import ADDED_COLUMNS, TABLES, migrations
 
 _LOCK_MARKERS = ("lock", "Conflicting")
@@ -92,31 +92,12 @@ def replace_rows(path: Path, writes: Sequence[TableWrite], timeout_s: float = 12
         try:
             for write in writes:
                 _apply(con, write)
-            _hold_for_test(writes)
+            for write in writes:
+                hold_if_asked(f"tx:{write.table}")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
-
-
-# Test hook, never set in production: `<table>=<marker file>` makes the transaction that replaces
-# `<table>` write its pid into the marker file and wait, uncommitted, until the process is killed (the
-# crash tests kill a build inside a DuckDB write transaction at a known point this way); only once per
-# marker file.
-HOLD_TRANSACTION_ENV = "DHF_TEST_HOLD_TRANSACTION"
-
-
-def _hold_for_test(writes: Sequence[TableWrite]) -> None:
-    table, _, marker = os.environ.get(HOLD_TRANSACTION_ENV, "").partition("=")
-    if not table or not any(write.table == table for write in writes):
-        return
-    try:
-        with open(marker, "x") as handle:  # once: a rerun with the same setting commits normally
-            handle.write(str(os.getpid()))
-    except FileExistsError:
-        return
-    while True:
-        time.sleep(1)
 
 
 def _apply(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
