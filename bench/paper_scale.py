@@ -136,7 +136,7 @@ def environment(root: Path, out: Path) -> dict[str, str]:
             "DHF_DUCKDB_PATH": str(out / "dhf.duckdb"), "DAGSTER_HOME": str(out / "dagster_home"),
             "DHF_UPSCALER": "lanczos", "DHF_DETECTORS": "mtcnn,retinaface",
             "DHF_RETINAFACE_BACKBONE": "mobilenet0.25", "DHF_RETINAFACE_WEIGHTS": str(WEIGHTS),
-            "DHF_AUTO_ACCEPT": "off", "DHF_PROGRESS": "1", "HF_HUB_OFFLINE": "1",
+            "DHF_AUTO_ACCEPT": "off", "HF_HUB_OFFLINE": "1",
             "NO_ALBUMENTATIONS_UPDATE": "1", "GX_ANALYTICS_ENABLED": "false"}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -11,10 +10,13 @@ import dagster as dg
 
 from dhf_assets import recovery
 from dhf_assets.bundled import bundled_path
+from dhf_assets.defs.progress import PROGRESS_LOGGER
 from dhf_assets.lib.runtime.settings import Paths, export_environment
 from dhf_assets.lib.storage.refresh import GLOBAL_REFRESH_TAG, INLINE
 
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# `dhf build`'s runs also print one line per finished step (defs/progress.py).
+BUILD_RUN_CONFIG = {"loggers": {**QUIET_LOGGERS["loggers"], PROGRESS_LOGGER: {}}}
 
 
 def instance() -> dg.DagsterInstance:
@@ -63,7 +65,7 @@ def _outcome(name: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
 def run_global(defs: dg.Definitions, inst: dg.DagsterInstance, job_name: str) -> RunOutcome:
     """An unpartitioned job: the catalog, the SQL marts and reports, or the exports."""
     result = defs.resolve_job_def(job_name).execute_in_process(instance=inst, raise_on_error=False,
-                                                               run_config=QUIET_LOGGERS,
+                                                               run_config=BUILD_RUN_CONFIG,
                                                                **recovery.new_run())
     return _outcome(job_name, result)
 
@@ -75,7 +77,7 @@ def run_catalog(defs: dg.Definitions, inst: dg.DagsterInstance) -> RunOutcome:
 def run_cave(defs: dg.Definitions, inst: dg.DagsterInstance, cave_id: str) -> RunOutcome:
     # `build` runs the marts and exports itself afterwards: the daemon's refresh sensor leaves these runs alone.
     result = defs.resolve_job_def("cave_job").execute_in_process(
-        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=QUIET_LOGGERS,
+        instance=inst, partition_key=cave_id, raise_on_error=False, run_config=BUILD_RUN_CONFIG,
         **recovery.new_run(extra_tags={GLOBAL_REFRESH_TAG: INLINE}),
     )
     return _outcome(cave_id, result)
@@ -160,7 +162,6 @@ def build(cave_ids: list[str] | None, echo=print, jobs: int = 1) -> int:
     """
     from dhf_assets.lib.ingest.archive import list_cave_dirs
 
-    os.environ.setdefault("DHF_PROGRESS", "1")
     inst = instance()
     recovery.recover_dead_runs(inst, echo)  # runs of killed `dhf` processes: failed, slots freed
     paths = Paths.from_env()

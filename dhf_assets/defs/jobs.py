@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from dhf_assets.defs.hooks import PROGRESS_HOOKS
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.lib.checks.table_checks import CHECKS
 from dhf_assets.lib.storage.sql_models import discover_models
@@ -21,7 +20,6 @@ catalog_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*CATALOG_GROUPS),
     description="Seed the vocabulary and read caves.csv.",
     executor_def=dg.in_process_executor,
-    hooks=PROGRESS_HOOKS,
 )
 
 def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinition | None = None):
@@ -32,7 +30,6 @@ def per_cave_job(name: str, description: str, executor_def: dg.ExecutorDefinitio
         partitions_def=caves_partitions,
         executor_def=executor_def,
         description=description,
-        hooks=PROGRESS_HOOKS,
     )
 
 
@@ -53,7 +50,6 @@ cave_checks_job = dg.define_asset_job(
     selection=dg.AssetSelection.checks(*(dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in CHECKS)),
     partitions_def=caves_partitions,
     description="Run the data-quality checks of one cave against the current tables and files.",
-    hooks=PROGRESS_HOOKS,
 )
 
 marts_job = dg.define_asset_job(
@@ -61,7 +57,6 @@ marts_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*MART_GROUPS),
     description="Rebuild the SQL models and reports over all caves.",
     executor_def=dg.in_process_executor,
-    hooks=PROGRESS_HOOKS,
 )
 
 exports_job = dg.define_asset_job(
@@ -69,7 +64,6 @@ exports_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*EXPORT_GROUPS),
     description="Write the dataset exports and the versioned release.",
     executor_def=dg.in_process_executor,
-    hooks=PROGRESS_HOOKS,
 )
 
 # Versioned releases are cut by `dhf build` (exports_job) or by hand in the UI, never by automation.
@@ -85,7 +79,6 @@ refresh_job = dg.define_asset_job(
     selection=GLOBAL_REFRESH_SELECTION,
     description="Bring the SQL models, reports and exports up to date after cave runs (no new release).",
     executor_def=dg.in_process_executor,
-    hooks=PROGRESS_HOOKS,
 )
 
 # `dhf check`: the schema tests of the SQL models, over all caves.
@@ -93,5 +86,4 @@ marts_checks_job = dg.define_asset_job(
     "marts_checks_job",
     selection=dg.AssetSelection.checks_for_assets(*(dg.AssetKey(m.name) for m in discover_models())),
     description="Run the schema tests of the SQL models against the current tables.",
-    hooks=PROGRESS_HOOKS,
 )
