@@ -12,7 +12,7 @@ import torch
 from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.detect.preprocess import PreparedBatch
 from dhf_assets.lib.detect.retinaface import RetinaFaceDetector, build_retinaface
-from dhf_assets.lib.runtime.torch_compat import nms_reference
+from dhf_assets.lib.runtime.torch_compat import greedy_nms_loop, nms_reference
 from dhf_assets_tests.conftest import shared_path
 
 PADDED = 64  # (8*8 + 4*4 + 2*2) cells x 2 anchors = 168 priors; prior 0: centre (4, 4), side 10
@@ -58,11 +58,16 @@ def test_scores_below_min_score_are_dropped(detector: RetinaFaceDetector) -> Non
     assert result.detections == () and result.best is None
 
 
-@pytest.mark.parametrize("count", [0, 1, 40, 300])
-@pytest.mark.parametrize("threshold", [0.3, 0.5])
+@pytest.mark.parametrize("count", [0, 1, 40, 300, 2049])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7])
 def test_nms_keeps_what_greedy_nms_keeps(count: int, threshold: float) -> None:
     generator = torch.Generator().manual_seed(count)
     corner = torch.rand(count, 2, generator=generator) * 100
     boxes = torch.cat([corner, corner + 1 + torch.rand(count, 2, generator=generator) * 40], 1)
     scores = torch.rand(count, generator=generator)
-    assert torch.equal(nms(boxes, scores, threshold), nms_reference(boxes, scores, threshold))
+    scores[: count // 4] = 0.5  # ties keep their input order
+    if count >= 3:
+        boxes[1:3] = boxes[0]  # identical boxes
+    expected = greedy_nms_loop(boxes, scores, threshold)
+    assert torch.equal(nms_reference(boxes, scores, threshold), expected)
+    assert torch.equal(nms(boxes, scores, threshold), expected)

@@ -22,8 +22,39 @@ _NMS_SCHEMA = "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor"
 _QNMS_SCHEMA = "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor"
 
 
+# Up to this many boxes the IoU of every pair is one n x n computation (16 MB of floats at the limit);
+# beyond it the loop computes one row per kept box.
+_MATRIX_MAX_BOXES = 2048
+
+
 def nms_reference(boxes, scores, iou_threshold: float):
-    """Greedy non-maximum suppression in plain torch; indices sorted by decreasing score."""
+    """Greedy non-maximum suppression in plain torch; indices sorted by decreasing score.
+
+    The same greedy result as `greedy_nms_loop`, from one IoU matrix and a loop over its rows as numpy
+    booleans: facenet's MTCNN calls this a few times per crop with tens to hundreds of boxes, where
+    several torch calls per kept box cost more than the detector's smaller networks.
+    """
+    import torch
+
+    if boxes.numel() == 0 or boxes.shape[0] > _MATRIX_MAX_BOXES:
+        return greedy_nms_loop(boxes, scores, iou_threshold)
+    order = torch.argsort(scores.float(), descending=True, stable=True)
+    x1, y1, x2, y2 = boxes.float()[order].unbind(dim=1)
+    areas = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+    inter = ((torch.minimum(x2[:, None], x2) - torch.maximum(x1[:, None], x1)).clamp(min=0)
+             * (torch.minimum(y2[:, None], y2) - torch.maximum(y1[:, None], y1)).clamp(min=0))
+    overlaps = (inter / (areas[:, None] + areas - inter).clamp(min=1e-12) > iou_threshold).cpu().numpy()
+    suppressed = overlaps[0] & False
+    kept: list[int] = []
+    for rank in range(len(order)):
+        if not suppressed[rank]:
+            kept.append(rank)
+            suppressed |= overlaps[rank]
+    return order[torch.tensor(kept, dtype=torch.long, device=order.device)]
+
+
+def greedy_nms_loop(boxes, scores, iou_threshold: float):
+    """Greedy non-maximum suppression, one IoU row per kept box (any number of boxes)."""
     import torch
 
     if boxes.numel() == 0:
