@@ -154,21 +154,42 @@ def run_build(env: dict[str, str], jobs: int) -> tuple[float, float]:
 
 
 def step_seconds() -> tuple[dict[str, float], dict[str, float]]:
-    """Wall seconds per stage (asset checks summed as `checks`) and per job, over the build's runs."""
+    """Wall seconds per stage and per job, over the build's runs; the per-cave checks summed as `checks`.
+
+    A check runs inside its asset's step: its seconds are those from the step's last event before it (the
+    asset's materialization, or the step's start) to its evaluation, and are taken off the asset's step.
+    """
+    from dagster._core.events import DagsterEventType
+
     from dhf_assets import runner
+    from dhf_assets.lib.checks.table_checks import CHECKS
+
+    per_cave_checks = {check.name for check in CHECKS}
 
     inst = runner.instance()
     steps: dict[str, float] = defaultdict(float)
     jobs: dict[str, float] = defaultdict(float)
+    marks = {DagsterEventType.STEP_START, DagsterEventType.ASSET_MATERIALIZATION,
+             DagsterEventType.ASSET_CHECK_EVALUATION}
     for run in inst.get_runs():
         stats = inst.get_run_stats(run.run_id)
         if stats.start_time and stats.end_time:
             jobs[run.job_name] += stats.end_time - stats.start_time
+        checking: dict[str, float] = defaultdict(float)
+        last: dict[str, float] = {}
+        for record in inst.get_records_for_run(run.run_id, limit=1_000_000).records:
+            entry = record.event_log_entry
+            kind = entry.dagster_event.event_type if entry.dagster_event else None
+            if (kind == DagsterEventType.ASSET_CHECK_EVALUATION and entry.step_key in last
+                    and entry.dagster_event.event_specific_data.check_name in per_cave_checks):
+                checking[entry.step_key] += entry.timestamp - last[entry.step_key]
+            if kind in marks:
+                last[entry.step_key] = entry.timestamp
+        steps["checks"] += sum(checking.values())
         for step in inst.get_run_step_stats(run.run_id):
             if step.start_time and step.end_time:
-                key = step.step_key if step.step_key in (*PER_CROP, *PER_IMAGE) else (
-                    "checks" if "valid" in step.step_key or "standardized_images" in step.step_key else "other steps")
-                steps[key] += step.end_time - step.start_time
+                key = step.step_key if step.step_key in (*PER_CROP, *PER_IMAGE) else "other steps"
+                steps[key] += step.end_time - step.start_time - checking[step.step_key]
     return steps, jobs
 
 

@@ -21,11 +21,12 @@ def quarantine(context: dg.AssetExecutionContext, store: DhfStore) -> dg.Materia
     Closes the cave's build.
     """
     cave_id = context.partition_key
-    rows = store.query(
-        "select stage, severity, file, item, reason from quarantine where cave_id = ? order by stage, file, item",
-        [cave_id],
-    )
-    inputs = recorded_fingerprint(store.query, cave_id, CAVE_INPUTS)
+    with store.reader() as query:
+        rows = query(
+            "select stage, severity, file, item, reason from quarantine where cave_id = ? order by stage, file, item",
+            [cave_id],
+        )
+        inputs = recorded_fingerprint(query, cave_id, CAVE_INPUTS)
     if inputs:  # the cave's build is complete: record which inputs it was built from
         store.replace([TableWrite("cave_builds", ("cave_id", "inputs_hash", "built_at"),
                                   [(cave_id, inputs, datetime.now(timezone.utc))], {"cave_id": cave_id})])

@@ -1,8 +1,9 @@
 """Resources: where the archive, the outputs and the DuckDB tables live."""
 
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 import dagster as dg
 
@@ -40,6 +41,18 @@ class DhfStore(dg.ConfigurableResource):
         if not self.database.exists():
             return []
         return db.query(self.database, sql, params)[1]
+
+    @contextmanager
+    def reader(self) -> Iterator[Callable[..., list[tuple]]]:
+        """`query` for several reads in one read-only connection (opening one costs ~16 ms); hold it only to read."""
+        if not self.database.exists():
+            yield lambda sql, params=(): []
+            return
+        con = db.connect(self.database, read_only=True)
+        try:
+            yield lambda sql, params=(): con.execute(sql, list(params)).fetchall()
+        finally:
+            con.close()
 
 
 def store_from_settings(settings: Settings) -> DhfStore:

@@ -1,4 +1,8 @@
-"""Tampering between runs: each check fails with the offending row and its downstream asset does not run."""
+"""Tampering between runs: each check fails with the offending row and its downstream asset does not run.
+
+The checks run inside their asset's step: selecting only a check runs it alone on the current tables (`dhf check`),
+selecting the asset runs it right after the asset's rows are written.
+"""
 
 import dagster as dg
 import pytest
@@ -7,15 +11,12 @@ from PIL import Image
 from dhf_assets.defs.candidates.assets import face_candidates
 from dhf_assets.defs.candidates.resources import DetectorsResource
 from dhf_assets.defs.catalog.assets import caves, vocabulary
-from dhf_assets.defs.checks import checks
 from dhf_assets.defs.quality.assets import face_quality
 from dhf_assets.defs.upscale.assets import upscaled_faces
 from dhf_assets.defs.upscale.resources import UpscalerResource
 from dhf_assets.lib.storage.db import TableWrite, connect
 from dhf_assets_tests.archive_factory import voc_box, write_caves, write_mural
 from dhf_assets_tests.defs_tests.conftest import CAVE_ASSETS, rows
-
-ALL_CHECKS = checks().asset_checks
 
 
 def resources(store):
@@ -24,7 +25,7 @@ def resources(store):
 
 
 def run(store, instance, selection, raise_on_error=False):
-    assets = [vocabulary, caves, *CAVE_ASSETS, face_candidates, upscaled_faces, face_quality, *ALL_CHECKS]
+    assets = [vocabulary, caves, *CAVE_ASSETS, face_candidates, upscaled_faces, face_quality]
     return dg.materialize(assets, selection=selection, partition_key="T1", instance=instance,
                           resources=resources(store), raise_on_error=raise_on_error)
 
@@ -37,13 +38,13 @@ def built(store, instance):
     dg.materialize([vocabulary, caves], resources=resources(store), instance=instance)
     instance.add_dynamic_partitions("caves", ["T1"])
     selection = dg.AssetSelection.assets(*CAVE_ASSETS) | dg.AssetSelection.checks_for_assets(*CAVE_ASSETS)
-    result = dg.materialize([*CAVE_ASSETS, *ALL_CHECKS], selection=selection,
+    result = dg.materialize(CAVE_ASSETS, selection=selection,
                             partition_key="T1", instance=instance, resources=resources(store))
     assert result.success
     face_ids = [r[0] for r in rows(store, "select face_id from faces order by object_index")]
     store.replace([TableWrite("subset_3k", ("face_id", "cave_id", "reviewer"), [(f, "T1", "t") for f in face_ids],
                               {"cave_id": "T1"})])
-    assert run(store, instance, [upscaled_faces, face_quality] + [c for c in ALL_CHECKS], raise_on_error=True).success
+    assert run(store, instance, [upscaled_faces, face_quality], raise_on_error=True).success
     return face_ids
 
 
@@ -100,3 +101,16 @@ def test_a_duplicate_face_id_fails_the_faces_check(store, instance, built):
     )
     assert has_row(failing(result, "faces_valid"), face_id=built[0])
     assert "face_candidates" not in materialized(result)
+
+
+def test_a_check_failing_in_its_assets_step_fails_the_step_and_stops_downstream(store, instance, built):
+    con = connect(store.database)
+    con.execute("delete from vocabulary where attribute = 'period' and code = (select period from murals limit 1)")
+    con.close()
+    result = run(store, instance, dg.AssetSelection.assets(*CAVE_ASSETS[:2]))  # murals and faces, with their checks
+    assert has_row(failing(result, "murals_valid"), mural_id="m1")
+    assert materialized(result) == {"murals"}  # recorded, then its check failed the step: faces did not run
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["murals"]
+    assert "blocking asset check failed" in failures[0].step_failure_data.error.message
+    assert "faces" not in {e.step_key for e in result.all_events if e.is_step_start}

@@ -8,8 +8,9 @@ output folder, the DuckDB file opens, every killed run FAILURE and no pool slot 
 
 Points: `step` = the step's STEP_START is in the event log; `tx:<table>` = inside the DuckDB
 transaction that replaces <table>; `slot:<step>` = the step holds its `gpu` pool slot (seen in the
-instance). At `tx:` and `slot:` points the DHF_TEST_HOLD hook stops the build, so the kill cannot land
-after the transaction or the slot has ended.
+instance); `check:<name>` = the asset's rows are written and its check (run in the asset's step) starts. At
+`tx:`, `slot:` and `check:` points the DHF_TEST_HOLD hook stops the build, so the kill cannot land after the
+transaction, the slot or the check has ended.
 """
 
 import os
@@ -36,16 +37,13 @@ from dhf_assets_tests.defs_tests.crash_helpers import (
 
 pytestmark = pytest.mark.slow
 
-# Every step of cave_job in execution order, each killed once, plus two kills inside write transactions.
+# Every step of cave_job in execution order, each killed once, plus kills inside write transactions and checks.
 CHAINS = {
-    "murals-to-faces_valid": ["murals", "murals_murals_valid", "tx:faces", "faces", "faces_faces_valid"],
-    "candidates-to-review_queue": ["face_candidates", "face_proposals", "symmetry_pairs",
-                                   "face_candidates_face_candidates_valid",
-                                   "face_reviews", "face_reviews_face_reviews_valid", "face_labels_face_labels_valid",
-                                   "review_queue"],
-    "upscale-to-quarantine": ["slot:upscaled_faces", "upscaled_faces_standardized_images_512", "face_quality",
-                              "face_quality_face_quality_valid", "backend_quality",
-                              "backend_quality_backend_quality_valid", "tx:cave_builds", "quarantine"],
+    "murals-to-faces": ["murals", "check:murals_valid", "tx:faces", "faces"],
+    "candidates-to-review_queue": ["face_candidates", "face_proposals", "symmetry_pairs", "face_reviews",
+                                   "check:face_labels_valid", "review_queue"],
+    "upscale-to-quarantine": ["slot:upscaled_faces", "face_quality", "check:face_quality_valid", "backend_quality",
+                              "tx:cave_builds", "quarantine"],
 }
 
 
@@ -73,6 +71,8 @@ def kill_at(point: str, env: dict, instance, known: set[str], marker_dir) -> tup
     current = lambda: (new_cave_runs(instance, known) or [None])[0]  # noqa: E731
     if kind == "tx":
         wait_for(marker.exists, build, f"the transaction replacing {name}")
+    elif kind == "check":
+        wait_for(marker.exists, build, f"the check {name}")
     elif kind == "slot":
         wait_for(lambda: marker.exists() and current() and (current(), name) in slot_holders(instance).get("gpu", []),
                  build, f"{name} holding its gpu slot")

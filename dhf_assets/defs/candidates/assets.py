@@ -7,8 +7,8 @@ import dagster as dg
 from pydantic import Field
 
 from dhf_assets.defs.candidates.resources import DetectorsResource, candidates_code_version
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
-from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.detect.scoring import CANDIDATE_COLUMNS, DETECTION_COLUMNS, Crop, score_crops
 from dhf_assets.lib.runtime.settings import current_settings
@@ -20,8 +20,7 @@ class CandidateConfig(dg.Config):
     rule: Literal["any", "all"] = current_settings().candidate_rule  # type: ignore[assignment]
 
 
-@dg.asset(
-    partitions_def=caves_partitions,
+@checked_asset(
     deps=["faces"],
     group_name="candidates",
     kinds={"pytorch", "duckdb"},

@@ -6,8 +6,8 @@ from collections import Counter
 
 import dagster as dg
 
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
-from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.ingest.crops import FACE_COLUMNS, MuralRecord, extract_mural_faces
 from dhf_assets.lib.metrics.near_duplicates import HASH_COLUMNS
@@ -30,8 +30,7 @@ def mural_records(store: DhfStore, cave_id: str) -> list[MuralRecord]:
 FACES_VERSION = "faces-v1"
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["murals"], group_name="faces", kinds={"duckdb", "png"},
-          code_version=FACES_VERSION)
+@checked_asset(deps=["murals"], group_name="faces", kinds={"duckdb", "png"}, code_version=FACES_VERSION)
 def faces(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """Every valid VOC box of the cave cropped once from its decoded mural, one PNG and one row per face."""
     cave_id = context.partition_key

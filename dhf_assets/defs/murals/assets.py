@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
@@ -32,8 +33,7 @@ mural_archive = dg.AssetSpec(
 )
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["caves", mural_archive], group_name="murals", kinds={"duckdb"},
-          code_version=MURALS_VERSION)
+@checked_asset(deps=["caves", mural_archive], group_name="murals", kinds={"duckdb"}, code_version=MURALS_VERSION)
 def murals(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """One row per mural scan of the cave: path, sha256, size, format and period."""
     cave_id = context.partition_key

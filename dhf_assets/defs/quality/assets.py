@@ -4,8 +4,8 @@ import os
 
 import dagster as dg
 
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
-from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.metrics.quality_stage import QUALITY_COLUMNS, Pair, lpips_or_reason, quality_for_cave
 from dhf_assets.lib.runtime.settings import current_settings
@@ -14,8 +14,7 @@ from dhf_assets.lib.storage.incremental import combine
 QUALITY_VERSION = "quality-v1"
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["upscaled_faces"], group_name="quality", kinds={"duckdb"},
-          code_version=QUALITY_VERSION)
+@checked_asset(deps=["upscaled_faces"], group_name="quality", kinds={"duckdb"}, code_version=QUALITY_VERSION)
 def face_quality(context: dg.AssetExecutionContext, store: DhfStore) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the low/high ESI, SNR, ED, entropy and HFC of every standardized face of the cave."""
     cave_id = context.partition_key

@@ -6,8 +6,8 @@ import time
 
 import dagster as dg
 
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
-from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.quality.assets import QUALITY_VERSION
 from dhf_assets.defs.resources import DhfStore
@@ -35,8 +35,8 @@ def compare_code_version() -> str:
                      model_sha256(settings.sr_model)))
 
 
-@dg.asset(partitions_def=caves_partitions, deps=["face_quality"], group_name="quality", kinds={"pytorch", "duckdb"},
-          tags={"dhf/pool": GPU_POOL}, op_tags=GPU_OP_TAGS, code_version=compare_code_version())
+@checked_asset(deps=["face_quality"], group_name="quality", kinds={"pytorch", "duckdb"},
+               tags={"dhf/pool": GPU_POOL}, op_tags=GPU_OP_TAGS, code_version=compare_code_version())
 def backend_quality(context: dg.AssetExecutionContext, store: DhfStore,
                     upscaler: UpscalerResource) -> dg.MaterializeResult:
     """PSNR, SSIM, LPIPS and the Table 3 indicators of the cave's 3k faces (or a sample) under each compared backend."""

@@ -4,8 +4,8 @@ from collections import Counter
 
 import dagster as dg
 
+from dhf_assets.defs.checks import checked_asset
 from dhf_assets.defs.incremental.skip import begin, skipped
-from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.pools import pool_slot
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.defs.upscale.resources import UpscalerResource, upscale_code_version
@@ -25,8 +25,7 @@ GPU_OP_TAGS = {
 }
 
 
-@dg.asset(
-    partitions_def=caves_partitions,
+@checked_asset(
     deps=["subset_3k", "faces"],
     group_name="upscale",
     kinds={"pytorch", "png"},

@@ -150,16 +150,21 @@ CHECKS = (
 )
 
 
-def vocabulary_sets(database: Path) -> dict[str, list[str]]:
+def vocabulary_sets(con: Any) -> dict[str, list[str]]:
     sets: dict[str, list[str]] = {}
-    for attribute, code in db.query(database, "select attribute, code from vocabulary")[1]:
+    for attribute, code in con.execute("select attribute, code from vocabulary").fetchall():
         sets.setdefault(attribute, []).append(code)
     return sets
 
 
 def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str) -> list[Outcome]:
-    """Validate what the table (and its files) hold now for one cave."""
-    frame = db.query_frame(database, check.sql, [cave_id])
+    """Validate what the table (and its files) hold now for one cave: one read-only connection, one GX suite."""
+    con = db.connect(database, read_only=True)
+    try:
+        frame = con.execute(check.sql, [cave_id]).df()
+        vocabulary = vocabulary_sets(con)
+    finally:
+        con.close()
     if check.enrich is not None:
         frame = check.enrich(frame, output)
-    return validate(frame, check.expectations(vocabulary_sets(database)), check.id_column)
+    return validate(frame, check.expectations(vocabulary), check.id_column)

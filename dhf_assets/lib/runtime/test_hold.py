@@ -6,9 +6,9 @@ import os
 import time
 
 # `DHF_TEST_HOLD=<point>=<marker file>`: the process that reaches <point> (`tx:<table>` inside the DuckDB
-# transaction that replaces <table>, `slot:<step>` while the step holds its pool slot) writes its pid into
-# the marker file and waits there until it is killed. Only once per marker file: a rerun with the same
-# setting goes on normally. Unset in every real run.
+# transaction that replaces <table>, `slot:<step>` while the step holds its pool slot, `check:<name>` when an
+# asset check starts) writes its pid into the marker file and waits there until it is killed. Only once per
+# marker file: a rerun with the same setting goes on normally. Unset in every real run.
 HOLD_ENV = "DHF_TEST_HOLD"
 
 
