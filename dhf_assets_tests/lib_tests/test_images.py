@@ -1,9 +1,12 @@
 import hashlib
+import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
 
-from dhf_assets.lib.ingest.images import ImageError, decode_rgb, probe_image, write_png_atomic
+from dhf_assets.lib.ingest.images import ImageError, decode_rgb, encode_png, probe_image, write_png_atomic
 from dhf_assets_tests.archive_factory import mural_image
 
 
@@ -51,3 +54,27 @@ def test_atomic_png_write_returns_sha_and_leaves_no_temp(tmp_path):
     digest = write_png_atomic(mural_image(20, 10, 2), target, compress_level=1)
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
     assert [p.name for p in target.parent.iterdir()] == ["b.png"]
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "P", "I;16", "1"])
+@pytest.mark.parametrize("level", [0, 1, 9])
+def test_png_encoding_is_lossless_in_every_mode(mode, level):
+    image = mural_image(37, 23, 3).convert("RGBA" if mode == "LA" else mode)
+    image = image.convert("LA") if mode == "LA" else image
+    with Image.open(io.BytesIO(encode_png(image, level))) as back:
+        back.load()
+        assert back.mode == image.mode
+        assert back.tobytes() == image.tobytes()
+
+
+def test_rgb_png_rows_use_the_sub_filter():
+    """The fast path's filter (lib/ingest/images.encode_png): every row of an RGB crop is Sub-filtered."""
+    data = encode_png(mural_image(50, 20, 4), 1)
+    chunks, position = [], 8
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        if data[position + 4 : position + 8] == b"IDAT":
+            chunks.append(data[position + 8 : position + 8 + length])
+        position += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    assert {raw[row * (50 * 3 + 1)] for row in range(20)} == {1}

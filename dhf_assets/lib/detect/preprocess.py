@@ -58,14 +58,16 @@ def prepare_batch(
     reuse = buffer is not None and tuple(buffer.shape) == shape and buffer.device == torch.device(device)
     batch = buffer.zero_() if reuse else torch.zeros(shape, device=device)
     for slot, image in enumerate(resized):
-        # torch.from_numpy warns on read-only arrays (np.asarray of a PIL image is one); the
-        # pixels are only read, but copying a read-only crop keeps the warning away.
-        array = image if image.flags.writeable else image.copy()
+        # The channel order the weights were trained on, swapped by OpenCV in one pass over the
+        # uint8 pixels (torch's flip of the permuted tensor took 10x as long). torch.from_numpy warns
+        # on read-only arrays (np.asarray of a PIL image is one): such a crop is copied instead.
+        if spec.bgr:
+            array = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        else:
+            array = image if image.flags.writeable else image.copy()
         # uint8 travels to the device (4x less than float) and is reordered there; then one
         # converting copy into the batch and in-place normalisation: no float temporaries.
         pixels = torch.from_numpy(array).to(device).permute(2, 0, 1)
-        if spec.bgr:
-            pixels = pixels.flip(0)
         target = batch[slot, :, : image.shape[0], : image.shape[1]]
         target.copy_(pixels).sub_(mean)
         if any(value != 1.0 for value in spec.std):

@@ -48,7 +48,8 @@ class Crop:
 def _decode(crop: Crop) -> np.ndarray | str:
     try:
         with Image.open(crop.path) as image:
-            return np.asarray(image.convert("RGB"))
+            image.load()
+            return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # RGB: no converted copy
     except (OSError, ValueError) as exc:
         return f"crop cannot be decoded ({exc})"
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from dhf_assets.lib.storage.processes import temp_prefix
@@ -91,10 +92,36 @@ def decode_rgb(path: Path, max_pixels: int,
         return image if image.mode == "RGB" else image.convert("RGB")
 
 
+# 8-bit modes OpenCV's libpng writes, and the conversion from Pillow's channel order to OpenCV's.
+_OPENCV_PNG_MODES: dict[str, str | None] = {"RGB": "COLOR_RGB2BGR", "RGBA": "COLOR_RGBA2BGRA", "L": None}
+
+
 def encode_png(image: Image.Image, compress_level: int) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=compress_level)
-    return buffer.getvalue()
+    """Lossless PNG bytes of `image` at zlib level `compress_level` (0-9).
+
+    RGB, RGBA and L images go through OpenCV's libpng with the Sub filter on every row: Pillow tries
+    every filter on every row and keeps the best, which on the paper-scale crops at level 1 takes twice
+    as long to encode, and its mostly Paeth rows take 1.4x as long to decode, for files only 2 % smaller.
+    The pixels read back are the same either way. Other modes go through Pillow.
+    """
+    if image.mode not in _OPENCV_PNG_MODES:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=compress_level)
+        return buffer.getvalue()
+    import cv2  # here: the many importers of this module that never encode do not pay for OpenCV
+
+    pixels = np.asarray(image)
+    conversion = _OPENCV_PNG_MODES[image.mode]
+    if conversion is not None:
+        pixels = cv2.cvtColor(pixels, getattr(cv2, conversion))
+    ok, data = cv2.imencode(".png", pixels, [
+        cv2.IMWRITE_PNG_COMPRESSION, compress_level,
+        cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_DEFAULT,
+        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
+    ])
+    if not ok:
+        raise ImageError(f"PNG encoding failed for a {image.width}x{image.height} {image.mode} image")
+    return data.tobytes()
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
