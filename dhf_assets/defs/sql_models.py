@@ -77,6 +77,20 @@ def failure(result: BuildResult) -> dg.Failure:
                                                   "not_built": dg.MetadataValue.json(skipped)})
 
 
+def run_build(context: dg.AssetExecutionContext, store: DhfStore, models: list[SqlModel],
+              tests: list[SchemaTest]) -> BuildResult:
+    """The models and tests on one connection: a write connection in the `duckdb` slot, or, for tests
+    alone (`dhf check`), a read-only one on what the tables hold now."""
+    if models:
+        with pool_slot(context, DUCKDB_POOL), db.write_connection(store.database) as con:
+            return build_models(con, models, tests, PREVIEW_ROWS)
+    con = db.connect(store.database, read_only=True)
+    try:
+        return build_models(con, [], tests)
+    finally:
+        con.close()
+
+
 def build_sql_models(models: list[SqlModel], tests: list[SchemaTest]) -> dg.AssetsDefinition:
     names = {m.name for m in models}
 
@@ -92,15 +106,7 @@ def build_sql_models(models: list[SqlModel], tests: list[SchemaTest]) -> dg.Asse
         checks = {key.name for key in context.selected_asset_check_keys}
         to_build = [m for m in models if m.name in selected]
         to_test = [t for t in tests if t.name in checks]
-        if to_build:
-            with pool_slot(context, DUCKDB_POOL), db.write_connection(store.database) as con:
-                result = build_models(con, to_build, to_test, PREVIEW_ROWS)
-        else:  # checks only (`dhf check`): read what the tables hold now, no writer slot needed
-            con = db.connect(store.database, read_only=True)
-            try:
-                result = build_models(con, [], to_test)
-            finally:
-                con.close()
+        result = run_build(context, store, to_build, to_test)
         outcomes = {o.test.model: [] for o in result.tests}
         for outcome in result.tests:
             outcomes[outcome.test.model].append(outcome)

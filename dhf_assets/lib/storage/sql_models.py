@@ -16,7 +16,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeAlias
 
 import duckdb
 import sqlglot
@@ -175,14 +175,15 @@ def order_models(models: Iterable[SqlModel], tests: Iterable[SchemaTest] = ()) -
 # ---------------------------------------------------------------- building
 
 
-# A model or test runs on an open connection (one for a whole build) or opens its own on the file.
-Database = Path | duckdb.DuckDBPyConnection
+# A model or test runs on an open connection (one for a whole build) or opens its own on the file. A string
+# alias: a module-level union object would keep DuckDB's type alive until interpreter exit (nanobind's leak report).
+Database: TypeAlias = "Path | duckdb.DuckDBPyConnection"
 
 
 @contextmanager
 def _connection(database: Database, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """The caller's open connection as is, or a short one on the file, closed afterwards."""
-    if isinstance(database, duckdb.DuckDBPyConnection):
+    if not isinstance(database, Path):
         yield database
     elif write:
         with db.write_connection(database) as con:
