@@ -434,6 +434,17 @@ def test_one_step_one_connection_and_nothing_built_on_a_failed_test(fixture_db, 
     ran = {e.step_key for e in result.all_events if e.is_step_success}
     assert "attribute_distribution_charts" not in ran and "crop_resolution_chart" not in ran  # nor Python below
 
+    from dhf_assets.runner import _outcome, _report_checks
+
+    errors = _outcome("marts_job", result).errors  # what `dhf build` prints
+    assert errors[0].startswith("check stg_caves__period__accepted_values: 1 offending: stg_caves: period is a")
+    assert errors[1].startswith(f"{STEP_NAME}: ") and "failed: stg_caves__period__accepted_values; not built: " \
+        "attribute_distribution (stg_caves failed stg_caves__period__accepted_values), cave_status (" in errors[1]
+    printed: list[str] = []  # what `dhf check` prints
+    assert _report_checks(result, "marts", lambda line: printed.append(line)) is True
+    assert "[dhf] FAIL marts stg_caves.stg_caves__period__accepted_values: 1 offending: " in "\n".join(printed)
+    assert "         {'period': 'XX', 'n_rows': 1}" in printed
+
 
 @pytest.mark.parametrize(("raw", "expected"), [(None, 200.0), ("", 200.0), ("150", 150.0), ("abc", None), ("-1", None)])
 def test_symmetry_tolerance_setting(monkeypatch, raw, expected):
