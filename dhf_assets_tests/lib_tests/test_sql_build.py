@@ -8,7 +8,14 @@ import pytest
 
 from dhf_assets.lib.storage import db
 from dhf_assets.lib.storage.sql_build import build_models
-from dhf_assets.lib.storage.sql_models import discover_models, load_schema_tests, order_models
+from dhf_assets.lib.storage.sql_models import (
+    discover_models,
+    load_schema_tests,
+    order_models,
+    preview,
+    run_model,
+    run_schema_test,
+)
 
 # stg_a -> m1 -> m2 and stg_a -> z1 -> z2; stg_b -> m3. m1's relationships test reads z2.
 PROJECT = {
@@ -94,3 +101,18 @@ def test_tests_alone_read_the_current_tables(project):
         result = build_models(con, [], tests)
     assert result.models == [] and [o.test.name for o in result.failed_tests] == ["m1__cave_id__relationships"]
     assert result.failed_tests[0].offending == [{"cave_id": "C1", "n_rows": 1}, {"cave_id": "C2", "n_rows": 1}]
+
+
+@pytest.mark.parametrize("on", ["file", "open connection"])
+def test_model_preview_and_test_run_on_the_file_or_an_open_connection(project, on):
+    models, tests, database = project
+    stg_a, a_test = next(m for m in models if m.name == "stg_a"), next(t for t in tests if t.model == "stg_a")
+    con = db.connect(database) if on == "open connection" else None
+    target = con or database
+    try:
+        assert run_model(target, stg_a) == 2
+        assert preview(target, "stg_a", 1) == (["cave_id", "period"], [("C1", "HT")])
+        assert run_schema_test(target, a_test).passed
+    finally:
+        if con is not None:
+            con.close()
