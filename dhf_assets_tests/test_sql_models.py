@@ -111,12 +111,19 @@ def materialize_models(database: Path, names: list[str] | None = None,
     from dhf_assets.defs.resources import DhfStore
     from dhf_assets.defs.sql_models import sql_model_definitions
 
-    assets, checks = sql_model_definitions()
+    sql_models = sql_model_definitions()
     store = DhfStore(archive_dir=str(database.parent), output_dir=str(database.parent), duckdb_path=str(database))
     selection = (dg.AssetSelection.checks_for_assets(checks_of) if checks_of
-                 else dg.AssetSelection.assets(*(names or [a.key for a in assets])).upstream().without_checks())
-    return dg.materialize([*assets, *checks], selection=selection, resources={"store": store},
+                 else dg.AssetSelection.assets(*(names or sql_models.keys)).upstream().without_checks())
+    return dg.materialize([sql_models], selection=selection, resources={"store": store},
                           instance=dg.DagsterInstance.ephemeral(), raise_on_error=checks_of is None)
+
+
+def materializations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetMaterialization]:
+    """Each model's materialization in the one SQL step, by model name."""
+    from dhf_assets.defs.sql_models import STEP_NAME
+
+    return {m.asset_key.to_user_string(): m for m in result.asset_materializations_for_node(STEP_NAME)}
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +131,7 @@ def built(template_db, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     path = tmp_path_factory.mktemp("sql_built") / "dhf.duckdb"
     shutil.copy(template_db, path)
     result = materialize_models(path)
-    counts = {m.name: result.asset_materializations_for_node(m.name)[0].metadata["dagster/row_count"].value
-              for m in discover_models()}
+    counts = {name: m.metadata["dagster/row_count"].value for name, m in materializations(result).items()}
     return path, counts
 
 
@@ -361,7 +367,10 @@ def test_each_schema_test_fails_on_broken_data(fixture_db, sql, params, failing_
     reads = {r for t in load_schema_tests() if t.model == test.model for r in t.reads} & models
     materialize_models(fixture_db, [test.model, *reads])
     result = materialize_models(fixture_db, checks_of=test.model)
-    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert not materializations(result)  # the tests alone, on the tables as they are
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name for e in evaluations} == {t.name for t in load_schema_tests() if t.model == test.model}
+    failed = {e.check_name: e for e in evaluations if not e.passed}
     assert failing_test in failed
     offending = failed[failing_test].metadata["offending"].value
     assert failed[failing_test].metadata["offending_count"].value >= 1
@@ -384,15 +393,57 @@ def test_dagster_materializes_every_sql_model_and_the_checks_pass(fixture_db, tm
         dg.materialize([symmetry_pairs], partition_key=cave_id, resources={"store": store}, instance=instance)
     assert rows(fixture_db, "select count(*) from symmetry_pairs") == [(3,)]
 
-    assets, checks = sql_model_definitions()
-    result = dg.materialize([*assets, *checks], resources={"store": store}, instance=instance)
+    result = dg.materialize([sql_model_definitions()], resources={"store": store}, instance=instance)
     assert result.success
-    materialized = {m.name: result.asset_materializations_for_node(m.name)[0].metadata for m in discover_models()}
+    materialized = {name: m.metadata for name, m in materializations(result).items()}
+    assert set(materialized) == {m.name for m in discover_models()}
     assert materialized["mural_symmetry"]["dagster/row_count"].value == 3
     assert "| cave_id | mural_id | axis_x |" in materialized["mural_symmetry"]["preview"].value
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(load_schema_tests()) and all(e.passed for e in evaluations)
     assert {e.check_name for e in evaluations} >= {"stg_caves__cave_id__unique", "cave_status__cave_id__unique"}
+
+
+def test_one_step_one_connection_and_nothing_built_on_a_failed_test(fixture_db, tmp_path, monkeypatch):
+    from dhf_assets.defs.reports.assets import attribute_distribution_charts, crop_resolution_chart
+    from dhf_assets.defs.resources import DhfStore
+    from dhf_assets.defs.sql_models import STEP_NAME, sql_model_definitions
+
+    with db.write_connection(fixture_db) as con:
+        con.execute("update caves set period = 'XX' where cave_id = 'C2'")
+    opened: list[bool] = []
+    real_connect = db.connect
+    monkeypatch.setattr(db, "connect", lambda *a, **k: opened.append(k.get("read_only")) or real_connect(*a, **k))
+    store = DhfStore(archive_dir=str(tmp_path), output_dir=str(tmp_path), duckdb_path=str(fixture_db))
+    result = dg.materialize([sql_model_definitions(), attribute_distribution_charts, crop_resolution_chart],
+                            resources={"store": store}, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert opened == [False]  # 23 models, their previews and 34 tests on one write connection
+
+    not_built = {"attribute_distribution", "cave_status", "subset_sizes"}  # everything built on stg_caves
+    materialized = materializations(result)
+    assert set(materialized) == {m.name for m in discover_models()} - not_built
+    assert all(materialized[m.name].tags["dagster/code_version"] == m.code_version
+               for m in discover_models() if m.name in materialized)  # what the refresh sensor compares
+    failed = {e.check_name: e for e in result.get_asset_check_evaluations() if not e.passed}
+    assert list(failed) == ["stg_caves__period__accepted_values"]
+    assert failed["stg_caves__period__accepted_values"].metadata["not_built_downstream"].value == sorted(not_built)
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == STEP_NAME
+    assert ("1 schema test(s) failed: stg_caves__period__accepted_values; not built: attribute_distribution "
+            "(stg_caves failed stg_caves__period__accepted_values)") in failure.step_failure_data.error.message
+    ran = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "attribute_distribution_charts" not in ran and "crop_resolution_chart" not in ran  # nor Python below
+
+    from dhf_assets.runner import _outcome, _report_checks
+
+    errors = _outcome("marts_job", result).errors  # what `dhf build` prints
+    assert errors[0].startswith("check stg_caves__period__accepted_values: 1 offending: stg_caves: period is a")
+    assert errors[1].startswith(f"{STEP_NAME}: ") and "failed: stg_caves__period__accepted_values; not built: " \
+        "attribute_distribution (stg_caves failed stg_caves__period__accepted_values), cave_status (" in errors[1]
+    printed: list[str] = []  # what `dhf check` prints
+    assert _report_checks(result, "marts", lambda line: printed.append(line)) is True
+    assert "[dhf] FAIL marts stg_caves.stg_caves__period__accepted_values: 1 offending: " in "\n".join(printed)
+    assert "         {'period': 'XX', 'n_rows': 1}" in printed
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(None, 200.0), ("", 200.0), ("150", 150.0), ("abc", None), ("-1", None)])

@@ -14,7 +14,7 @@ EXPORT_GROUPS = ("exports",)
 PER_CAVE_GROUPS = ("murals", "faces", "candidates", "reviews", "upscale", "quality", "analysis", "proposals")
 
 # The global jobs' steps are short SQL and file writes: one process per run, not one per step (a step
-# process costs seconds of imports; the refresh has about 50 steps).
+# process costs seconds of imports; the refresh has 9 steps, the SQL models one of them).
 catalog_job = dg.define_asset_job(
     "catalog_job",
     selection=dg.AssetSelection.groups(*CATALOG_GROUPS),

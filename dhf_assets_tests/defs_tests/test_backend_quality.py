@@ -61,7 +61,7 @@ def test_learned_images_with_provenance_then_both_backends_compared(store, insta
     lanczos, learned = compared[1], compared[3]
     assert learned[4] >= 18.0 and learned[4] != lanczos[4]  # each backend measured on its own pixels
 
-    marts = dg.materialize(sql_model_definitions()[0], selection=["stg_backend_quality", "quality_by_backend"],
+    marts = dg.materialize([sql_model_definitions()], selection=["stg_backend_quality", "quality_by_backend"],
                            instance=instance, resources={"store": store})
     assert marts.success
     table = rows(store, "select backend, band, images, model_images, psnr, lpips from quality_by_backend")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import graphlib
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeAlias
 
+import duckdb
 import sqlglot
 import yaml
 from sqlglot import exp
@@ -141,15 +143,24 @@ def discover_models(root: Path = SQL_ROOT) -> list[SqlModel]:
     return order_models(models)
 
 
-def order_models(models: Iterable[SqlModel]) -> list[SqlModel]:
-    """Staging, then marts; within a layer a topological order (graphlib), models ready together by name."""
+def order_models(models: Iterable[SqlModel], tests: Iterable[SchemaTest] = ()) -> list[SqlModel]:
+    """Staging, then marts; within a layer a topological order (graphlib), models ready together by name.
+
+    With `tests`, a model also waits for what its upstream models' tests read: a build runs a model's
+    tests before its children (dbt build), and a test runs once every model it reads is built.
+    """
+    test_reads: dict[str, set[str]] = {}
+    for test in tests:
+        test_reads.setdefault(test.model, set()).update(test.reads)
     by_layer: dict[str, dict[str, SqlModel]] = {layer: {} for layer in LAYERS}
     for model in models:
         by_layer[model.layer][model.name] = model
     done: list[SqlModel] = []
     for layer_models in by_layer.values():
-        sorter = graphlib.TopologicalSorter({name: [d for d in m.depends_on if d in layer_models]
-                                             for name, m in layer_models.items()})
+        waits_for = {name: {*m.depends_on, *(r for dep in m.depends_on for r in test_reads.get(dep, ()))}
+                     for name, m in layer_models.items()}
+        sorter = graphlib.TopologicalSorter({name: sorted(d for d in deps if d in layer_models and d != name)
+                                             for name, deps in waits_for.items()})
         try:
             sorter.prepare()
         except graphlib.CycleError as exc:
@@ -164,9 +175,30 @@ def order_models(models: Iterable[SqlModel]) -> list[SqlModel]:
 # ---------------------------------------------------------------- building
 
 
-def run_model(database: Path, model: SqlModel) -> int:
+# A model or test runs on an open connection (one for a whole build) or opens its own on the file. A string
+# alias: a module-level union object would keep DuckDB's type alive until interpreter exit (nanobind's leak report).
+Database: TypeAlias = "Path | duckdb.DuckDBPyConnection"
+
+
+@contextmanager
+def _connection(database: Database, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The caller's open connection as is, or a short one on the file, closed afterwards."""
+    if not isinstance(database, Path):
+        yield database
+    elif write:
+        with db.write_connection(database) as con:
+            yield con
+    else:
+        con = db.connect(database, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def run_model(database: Database, model: SqlModel) -> int:
     """Create or replace the model's view or table in one short transaction; its row count."""
-    with db.write_connection(database) as con:
+    with _connection(database, write=True) as con:
         con.execute("begin transaction")
         try:
             con.execute(f"create or replace {model.materialization} {model.name} as\n{model.sql}\n")
@@ -178,11 +210,14 @@ def run_model(database: Path, model: SqlModel) -> int:
     return int(rows)
 
 
-def preview(database: Path, name: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
+def preview(database: Database, name: str, limit: int = 10) -> tuple[list[str], list[tuple]]:
     """Column names and the first rows of a model."""
     if not _NAME.match(name):
         raise ValueError(f"not a model name: {name!r}")
-    return db.query(database, f"select * from {name} limit ?", [limit])
+    if isinstance(database, Path):
+        return db.query(database, f"select * from {name} limit ?", [limit])
+    cursor = database.execute(f"select * from {name} limit ?", [limit])
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
 
 
 # ---------------------------------------------------------------- schema.yml tests
@@ -275,14 +310,11 @@ def _json_ready(value: Any) -> Any:
     return str(value)
 
 
-def run_schema_test(database: Path, test: SchemaTest, shown: int = OFFENDING_SHOWN) -> TestOutcome:
+def run_schema_test(database: Database, test: SchemaTest, shown: int = OFFENDING_SHOWN) -> TestOutcome:
     """Run one test against what the database holds now."""
-    con = db.connect(database, read_only=True)
-    try:
+    with _connection(database, write=False) as con:
         failures = con.execute(f"select count(*) from ({test.sql})", list(test.params)).fetchone()[0]
         cursor = con.execute(f"select * from ({test.sql}) limit {int(shown)}", list(test.params))
         columns = [d[0] for d in cursor.description or []]
         offending = [{c: _json_ready(v) for c, v in zip(columns, row)} for row in cursor.fetchall()]
-    finally:
-        con.close()
     return TestOutcome(test, int(failures), offending)
