@@ -38,9 +38,8 @@ class DhfStore(dg.ConfigurableResource):
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         """Rows of a read-only query; empty when the database does not exist yet."""
-        if not self.database.exists():
-            return []
-        return db.query(self.database, sql, params)[1]
+        with self.reader() as read:
+            return read(sql, params)
 
     @contextmanager
     def reader(self) -> Iterator[Callable[..., list[tuple]]]:
@@ -48,11 +47,8 @@ class DhfStore(dg.ConfigurableResource):
         if not self.database.exists():
             yield lambda sql, params=(): []
             return
-        con = db.connect(self.database, read_only=True)
-        try:
+        with db.connect(self.database, read_only=True) as con:
             yield lambda sql, params=(): con.execute(sql, list(params)).fetchall()
-        finally:
-            con.close()
 
 
 def store_from_settings(settings: Settings) -> DhfStore:

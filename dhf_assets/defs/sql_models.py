@@ -84,11 +84,8 @@ def run_build(context: dg.AssetExecutionContext, store: DhfStore, models: list[S
     if models:
         with pool_slot(context, DUCKDB_POOL), db.write_connection(store.database) as con:
             return build_models(con, models, tests, PREVIEW_ROWS)
-    con = db.connect(store.database, read_only=True)
-    try:
+    with db.connect(store.database, read_only=True) as con:
         return build_models(con, [], tests)
-    finally:
-        con.close()
 
 
 def build_sql_models(models: list[SqlModel], tests: list[SchemaTest]) -> dg.AssetsDefinition:

@@ -159,12 +159,9 @@ def vocabulary_sets(con: Any) -> dict[str, list[str]]:
 
 def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str) -> list[Outcome]:
     """Validate what the table (and its files) hold now for one cave: one read-only connection, one GX suite."""
-    con = db.connect(database, read_only=True)
-    try:
+    with db.connect(database, read_only=True) as con:
         frame = con.execute(check.sql, [cave_id]).df()
         vocabulary = vocabulary_sets(con)
-    finally:
-        con.close()
     if check.enrich is not None:
         frame = check.enrich(frame, output)
     return validate(frame, check.expectations(vocabulary), check.id_column)

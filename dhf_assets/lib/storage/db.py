@@ -146,19 +146,12 @@ def query(
     """Run read-only SQL; returns column names and rows."""
     if not path.exists():
         raise FileNotFoundError(f"no database at {path} yet: build a cave first (dhf build)")
-    con = connect(path, read_only=True, timeout_s=timeout_s)
-    try:
+    with connect(path, read_only=True, timeout_s=timeout_s) as con:
         cursor = con.execute(sql, list(params))
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
-    finally:
-        con.close()
+        return [d[0] for d in cursor.description or []], cursor.fetchall()
 
 
 def query_frame(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0):
     """Run read-only SQL into a pandas DataFrame (for validation)."""
-    con = connect(path, read_only=True, timeout_s=timeout_s)
-    try:
+    with connect(path, read_only=True, timeout_s=timeout_s) as con:
         return con.execute(sql, list(params)).df()
-    finally:
-        con.close()

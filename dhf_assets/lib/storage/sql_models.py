@@ -189,11 +189,8 @@ def _connection(database: Database, write: bool) -> Iterator[duckdb.DuckDBPyConn
         with db.write_connection(database) as con:
             yield con
     else:
-        con = db.connect(database, read_only=True)
-        try:
+        with db.connect(database, read_only=True) as con:
             yield con
-        finally:
-            con.close()
 
 
 def run_model(database: Database, model: SqlModel) -> int:
@@ -214,10 +211,9 @@ def preview(database: Database, name: str, limit: int = 10) -> tuple[list[str], 
     """Column names and the first rows of a model."""
     if not _NAME.match(name):
         raise ValueError(f"not a model name: {name!r}")
-    if isinstance(database, Path):
-        return db.query(database, f"select * from {name} limit ?", [limit])
-    cursor = database.execute(f"select * from {name} limit ?", [limit])
-    return [d[0] for d in cursor.description or []], cursor.fetchall()
+    with _connection(database, write=False) as con:
+        cursor = con.execute(f"select * from {name} limit ?", [limit])
+        return [d[0] for d in cursor.description or []], cursor.fetchall()
 
 
 # ---------------------------------------------------------------- schema.yml tests
