@@ -77,7 +77,7 @@ def append_decisions(path: Path, decisions: Sequence[ProposalDecision]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = open_locked(path)
     try:
-        return append_locked(fd, COLUMNS if os.fstat(fd).st_size == 0 else None, [d.row() for d in decisions])
+        return append_locked(fd, COLUMNS, [d.row() for d in decisions])
     finally:
         os.close(fd)
 

@@ -116,13 +116,15 @@ def open_locked(path: Path) -> int:
         os.close(fd)  # renamed or removed while we waited: lock the file that is there now
 
 
-def append_locked(fd: int, header: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> int:
-    """Append CSV rows through a locked descriptor in one write, then fsync: `header` first (an empty file),
-    and a missing final newline (a torn or hand-saved last line) repaired, never glued onto. Returns the bytes."""
-    prefix = _csv_lines([header]) if header is not None else b""
+def append_locked(fd: int, header: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """Append CSV rows through a locked descriptor in one write, then fsync: `header` first when the file is
+    empty, and a missing final newline (a torn or hand-saved last line) repaired, never glued onto. Returns the
+    bytes."""
     size = os.fstat(fd).st_size
-    if size and os.pread(fd, 1, size - 1) != b"\n":
-        prefix = b"\n" + prefix
+    if size == 0:
+        prefix = _csv_lines([header])
+    else:
+        prefix = b"\n" if os.pread(fd, 1, size - 1) != b"\n" else b""
     body = prefix + _csv_lines(rows)
     written = 0
     while written < len(body):
@@ -149,7 +151,6 @@ def append_entries(path: Path, entries: Sequence[ReviewEntry]) -> int:
                 _upgrade_to_v2(path, fd, header)
                 continue  # the lock was on the old file: take the new one's
             columns = list(COLUMNS_V2) if header is None else header
-            return append_locked(fd, COLUMNS_V2 if header is None else None,
-                                 [[e.fields().get(c, "") for c in columns] for e in entries])
+            return append_locked(fd, COLUMNS_V2, [[e.fields().get(c, "") for c in columns] for e in entries])
         finally:
             os.close(fd)

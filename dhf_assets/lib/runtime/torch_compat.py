@@ -34,6 +34,7 @@ def nms_reference(boxes, scores, iou_threshold: float):
     booleans: facenet's MTCNN calls this a few times per crop with tens to hundreds of boxes, where
     several torch calls per kept box cost more than the detector's smaller networks.
     """
+    import numpy as np
     import torch
 
     if boxes.numel() == 0 or boxes.shape[0] > _MATRIX_MAX_BOXES:
@@ -44,7 +45,7 @@ def nms_reference(boxes, scores, iou_threshold: float):
     inter = ((torch.minimum(x2[:, None], x2) - torch.maximum(x1[:, None], x1)).clamp(min=0)
              * (torch.minimum(y2[:, None], y2) - torch.maximum(y1[:, None], y1)).clamp(min=0))
     overlaps = (inter / (areas[:, None] + areas - inter).clamp(min=1e-12) > iou_threshold).cpu().numpy()
-    suppressed = overlaps[0] & False
+    suppressed = np.zeros(len(order), dtype=bool)
     kept: list[int] = []
     for rank in range(len(order)):
         if not suppressed[rank]:
