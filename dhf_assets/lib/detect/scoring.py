@@ -11,6 +11,7 @@ from PIL import Image
 
 from dhf_assets.lib.detect.candidates import decide, detection_row
 from dhf_assets.lib.detect.types import FaceDetector, SearchParams
+from dhf_assets.lib.ingest.recent import RECENT
 from dhf_assets.lib.runtime.threads import limited_torch_threads
 from dhf_assets.lib.storage.quarantine import Problem
 
@@ -46,6 +47,9 @@ class Crop:
 
 
 def _decode(crop: Crop) -> np.ndarray | str:
+    pixels = RECENT.pixels(crop.path)  # the crop `faces` wrote in this process, still in memory
+    if pixels is not None:
+        return pixels
     try:
         with Image.open(crop.path) as image:
             image.load()

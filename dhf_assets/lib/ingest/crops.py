@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dhf_assets.lib.ingest.boxes import PixelBox, face_id_for, voc_to_pixel_box
 from dhf_assets.lib.ingest.images import ImageError, decode_rgb, write_png_atomic
+from dhf_assets.lib.ingest.recent import RECENT
 from dhf_assets.lib.ingest.voc import VocError, VocObject, parse_voc_file
 from dhf_assets.lib.ingest.vocabulary import IDENTITIES, ORIENTATIONS, UNLABELLED_NAME
 from dhf_assets.lib.metrics.near_duplicates import image_hash
@@ -126,6 +127,7 @@ def extract_mural_faces(
             relative = Path("crops") / mural.cave_id / mural.mural_id / f"{face.face_id}.png"
             crop = image.crop(face.box.as_tuple())
             digest = write_png_atomic(crop, output_dir / relative, compress_level)
+            RECENT.remember(output_dir / relative, crop)  # face_candidates reads it next, in this process
             if hashes is not None:
                 hashes[face.face_id] = image_hash(crop)
             rows.append((

@@ -9,6 +9,7 @@ from typing import Iterator, Sequence
 from PIL import Image
 
 from dhf_assets.lib.ingest.images import write_png_atomic
+from dhf_assets.lib.ingest.recent import RECENT
 from dhf_assets.lib.storage.quarantine import Problem
 from dhf_assets.lib.upscale import Crop, Upscaler, standardize
 
@@ -32,6 +33,9 @@ def standardized_path(cave_id: str, face_id: str) -> Path:
 
 
 def _load(source: Source) -> Image.Image | str:
+    pixels = RECENT.pixels(source.crop_path)  # written by `faces` in this process
+    if pixels is not None:
+        return Image.fromarray(pixels)
     try:
         with Image.open(source.crop_path) as image:
             return image.convert("RGB")
@@ -53,6 +57,7 @@ def standardize_cave(
             p = result.provenance
             relative = standardized_path(cave_id, p["image_id"])
             digest = write_png_atomic(result.image, output / relative, compress_level)
+            RECENT.remember(output / relative, result.image)  # face_quality reads it next, in this process
             rows.append((
                 p["image_id"], cave_id, p["tier"], p["source_width"], p["source_height"], p["square_method"],
                 p["padding"], p["content_box"], p["backend"], p.get("model_id"), p.get("device"), p.get("dtype"),
