@@ -114,3 +114,54 @@ def test_a_check_failing_in_its_assets_step_fails_the_step_and_stops_downstream(
     assert [e.step_key for e in failures] == ["murals"]
     assert "blocking asset check failed" in failures[0].step_failure_data.error.message
     assert "faces" not in {e.step_key for e in result.all_events if e.is_step_start}
+
+
+def evaluation(result, check_name):
+    return next(e for e in result.get_asset_check_evaluations() if e.check_name == check_name)
+
+
+def skipped(result, asset) -> bool:
+    metadata = next(e.materialization.metadata for e in result.get_asset_materialization_events()
+                    if e.asset_key.to_user_string() == asset)
+    return "skipped" in metadata and metadata["skipped"].value
+
+
+def test_reuse_never_hides_a_changed_row_though_its_asset_skips(store, instance, built):
+    faces = dg.AssetSelection.assets(CAVE_ASSETS[1])
+    again = run(store, instance, faces, raise_on_error=True)  # unchanged: the asset skips, its check is reused
+    assert skipped(again, "faces") and evaluation(again, "faces_valid").passed
+    assert evaluation(again, "faces_valid").metadata["reused"].value is True
+    con = connect(store.database)
+    con.execute("update faces set orientation = 'Upside' where face_id = ?", [built[0]])
+    con.close()
+    tampered = run(store, instance, faces)
+    assert skipped(tampered, "faces")  # the faces' inputs (murals) did not change
+    assert has_row(failing(tampered, "faces_valid"), face_id=built[0], orientation="Upside")
+    assert evaluation(tampered, "faces_valid").metadata["reused"].value is False
+    # A failure records nothing: the next run validates again and fails again.
+    assert not evaluation(run(store, instance, faces), "faces_valid").passed
+
+
+def test_a_changed_image_is_seen_by_a_skipped_upscale_step(store, instance, built):
+    upscaled = dg.AssetSelection.assets(upscaled_faces)
+    again = run(store, instance, upscaled, raise_on_error=True)
+    assert skipped(again, "upscaled_faces")
+    assert evaluation(again, "standardized_images_512").metadata["reused"].value is True
+    path = store.output / rows(store, "select image_path from upscaled_faces where face_id = ?", [built[1]])[0][0]
+    Image.new("RGB", (512, 500)).save(path)
+    tampered = run(store, instance, upscaled)
+    assert skipped(tampered, "upscaled_faces")
+    assert has_row(failing(tampered, "standardized_images_512"), face_id=built[1], height=500)
+
+
+def test_checks_only_and_forced_runs_validate_for_real(store, instance, built):
+    # As `dhf check` runs cave_checks_job: only the checks, the partition travels as the run's tag.
+    checks_only = dg.materialize([vocabulary, caves, *CAVE_ASSETS], instance=instance, resources=resources(store),
+                                 selection=dg.AssetSelection.checks_for_assets(*CAVE_ASSETS[:2]),
+                                 tags={"dagster/partition": "T1"})
+    for name in ("murals_valid", "faces_valid"):
+        assert evaluation(checks_only, name).passed and evaluation(checks_only, name).metadata["reused"].value is False
+    forced = dg.materialize([vocabulary, caves, *CAVE_ASSETS], selection=[CAVE_ASSETS[0]], partition_key="T1",
+                            instance=instance, resources=resources(store), tags={"dhf/force": "true"})
+    assert not skipped(forced, "murals")
+    assert evaluation(forced, "murals_valid").metadata["reused"].value is False

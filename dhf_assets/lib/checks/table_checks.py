@@ -4,19 +4,24 @@ Ingestion already quarantines bad input; these guard against a bug, a hand edit 
 vocabulary. Every rule on one cave's rows lives here, once (blocking, and the export gate reads
 these checks); `dbt_like_sql/*/schema.yml` keeps only the tests across caves: relationships between
 tables, global tables and the marts. Each check reads one frame from DuckDB (the vocabulary comes from the `vocabulary`
-table, so checks, SQL and the UI share it) and validates it with Great Expectations.
+table, so checks, SQL and the UI share it) and validates it with Great Expectations, unless exactly that frame,
+vocabulary and check definition passed before (`lib/checks/reuse.py`): then its last passing result is reused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from PIL import Image
 
+from dhf_assets.lib.checks import reuse
 from dhf_assets.lib.checks.expectations import Outcome, validate
 from dhf_assets.lib.storage import db
+from dhf_assets.lib.storage.incremental import fingerprint_write
 
 PSNR_CAP_DB = 80.0
 BACKENDS = ["lanczos", "realesrgan", "sd_x4"]
@@ -157,11 +162,73 @@ def vocabulary_sets(con: Any) -> dict[str, list[str]]:
     return sets
 
 
-def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str) -> list[Outcome]:
-    """Validate what the table (and its files) hold now for one cave: one read-only connection, one GX suite."""
+@functools.lru_cache(maxsize=None)
+def definition_digest(check: TableCheck) -> str:
+    """The check's own definition: what it reads, how it enriches and validates, and the versions doing it."""
+    return reuse.combine(check.name, check.asset, check.sql, check.id_column,
+                         reuse.function_digest(check.expectations), reuse.function_digest(check.enrich),
+                         reuse.function_digest(validate), reuse.package_version("dhf"),
+                         reuse.package_version("great_expectations"))
+
+
+@dataclass
+class CheckInput:
+    """What one check validates for one cave, and the fingerprint of its last passing evaluation."""
+
+    check: TableCheck
+    frame: Any
+    vocabulary: dict[str, list[str]]
+    recorded: tuple[str, datetime] | None  # (fingerprint, validated_at), or None
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        return reuse.combine(definition_digest(self.check), reuse.vocabulary_digest(self.vocabulary),
+                             reuse.frame_digest(self.frame))
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One check's evaluation: validated now (`outcomes`), or its last passing result reused (`validated_at`)."""
+
+    check: TableCheck
+    fingerprint: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    reused_from: datetime | None = None  # when the reused result was validated
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outcomes)
+
+
+def read_check_inputs(checks: Sequence[TableCheck], database: Path, output: Path,
+                      cave_id: str) -> list[CheckInput]:
+    """Each check's frame (enriched from the files after the connection is closed), the vocabulary and the
+    recorded fingerprints: one read-only connection for all of them."""
+    keys = [reuse.fingerprint_key(check.name) for check in checks]
     with db.connect(database, read_only=True) as con:
-        frame = con.execute(check.sql, [cave_id]).df()
+        frames = [con.execute(check.sql, [cave_id]).df() for check in checks]
         vocabulary = vocabulary_sets(con)
-    if check.enrich is not None:
-        frame = check.enrich(frame, output)
-    return validate(frame, check.expectations(vocabulary), check.id_column)
+        recorded = {asset: (fingerprint, at) for asset, fingerprint, at in con.execute(
+            "select asset, fingerprint, built_at from asset_fingerprints where cave_id = ? and asset in "
+            f"({', '.join('?' for _ in keys)})", [cave_id, *keys]).fetchall()} if checks else {}
+    return [CheckInput(check, check.enrich(frame, output) if check.enrich else frame, vocabulary,
+                       recorded.get(key)) for check, frame, key in zip(checks, frames, keys, strict=True)]
+
+
+def evaluate(item: CheckInput, database: Path, cave_id: str, reuse_passed: bool = True) -> CheckRun:
+    """Reuse the last passing result when the fingerprint is the recorded one (and reuse is allowed); otherwise
+    validate with Great Expectations, recording the fingerprint when every expectation passes."""
+    if reuse_passed and item.recorded is not None and item.recorded[0] == item.fingerprint:
+        return CheckRun(item.check, item.fingerprint, reused_from=item.recorded[1])
+    outcomes = validate(item.frame, item.check.expectations(item.vocabulary), item.check.id_column)
+    run = CheckRun(item.check, item.fingerprint, outcomes)
+    if run.passed:
+        db.replace_rows(database, [fingerprint_write(cave_id, reuse.fingerprint_key(item.check.name),
+                                                     item.fingerprint)])
+    return run
+
+
+def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str,
+                    reuse_passed: bool = True) -> CheckRun:
+    """Validate what the table (and its files) hold now for one cave, or reuse the result of the same input."""
+    return evaluate(read_check_inputs([check], database, output, cave_id)[0], database, cave_id, reuse_passed)
