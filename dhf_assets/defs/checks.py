@@ -67,7 +67,7 @@ def selected_check_results(context: dg.AssetExecutionContext, store: DhfStore) -
     """The results of the step's selected checks, in CHECKS order: one connection reads all their inputs.
 
     A passing result is reused when its inputs are unchanged, except in a checks-only run (`dhf check`) or a
-    run tagged dhf/force=true, which always validate.
+    run tagged dhf/force=true, which always validate; a checks-only run records nothing.
     """
     selected = [check for check in CHECKS if check_key(check) in context.selected_asset_check_keys]
     if not selected:
@@ -75,9 +75,10 @@ def selected_check_results(context: dg.AssetExecutionContext, store: DhfStore) -
     for check in selected:
         hold_if_asked(f"check:{check.name}")  # crash tests: the asset's rows are written, its check starts
     cave_id = context.partition_key
-    reuse_passed = bool(context.selected_asset_keys) and context.run.tags.get(FORCE_TAG) != "true"
+    building = bool(context.selected_asset_keys)  # not a checks-only run (dhf check), which only reads
+    reuse_passed = building and context.run.tags.get(FORCE_TAG) != "true"
     for item in read_check_inputs(selected, store.database, store.output, cave_id):
-        yield check_result(evaluate(item, store.database, cave_id, reuse_passed), cave_id)
+        yield check_result(evaluate(item, store.database, cave_id, reuse_passed, record_passed=building), cave_id)
 
 
 def checked_asset(*, deps: list[Any], group_name: str, kinds: set[str], code_version: str | None = None,

@@ -156,11 +156,14 @@ def test_a_changed_image_is_seen_by_a_skipped_upscale_step(store, instance, buil
 
 def test_checks_only_and_forced_runs_validate_for_real(store, instance, built):
     # As `dhf check` runs cave_checks_job: only the checks, the partition travels as the run's tag.
+    recorded = "select asset, fingerprint, built_at from asset_fingerprints where asset like 'check:%' order by 1"
+    before = rows(store, recorded)
     checks_only = dg.materialize([vocabulary, caves, *CAVE_ASSETS], instance=instance, resources=resources(store),
                                  selection=dg.AssetSelection.checks_for_assets(*CAVE_ASSETS[:2]),
                                  tags={"dagster/partition": "T1"})
     for name in ("murals_valid", "faces_valid"):
         assert evaluation(checks_only, name).passed and evaluation(checks_only, name).metadata["reused"].value is False
+    assert rows(store, recorded) == before  # a checks-only run reads: it records nothing
     forced = dg.materialize([vocabulary, caves, *CAVE_ASSETS], selection=[CAVE_ASSETS[0]], partition_key="T1",
                             instance=instance, resources=resources(store), tags={"dhf/force": "true"})
     assert not skipped(forced, "murals")

@@ -215,14 +215,16 @@ def read_check_inputs(checks: Sequence[TableCheck], database: Path, output: Path
                        recorded.get(key)) for check, frame, key in zip(checks, frames, keys, strict=True)]
 
 
-def evaluate(item: CheckInput, database: Path, cave_id: str, reuse_passed: bool = True) -> CheckRun:
+def evaluate(item: CheckInput, database: Path, cave_id: str, reuse_passed: bool = True,
+             record_passed: bool = True) -> CheckRun:
     """Reuse the last passing result when the fingerprint is the recorded one (and reuse is allowed); otherwise
-    validate with Great Expectations, recording the fingerprint when every expectation passes."""
+    validate with Great Expectations, recording the fingerprint when every expectation passes (and recording is
+    allowed: a checks-only run, `dhf check`, only reads)."""
     if reuse_passed and item.recorded is not None and item.recorded[0] == item.fingerprint:
         return CheckRun(item.check, item.fingerprint, reused_from=item.recorded[1])
     outcomes = validate(item.frame, item.check.expectations(item.vocabulary), item.check.id_column)
     run = CheckRun(item.check, item.fingerprint, outcomes)
-    if run.passed:
+    if run.passed and record_passed:
         db.replace_rows(database, [fingerprint_write(cave_id, reuse.fingerprint_key(item.check.name),
                                                      item.fingerprint)])
     return run
