@@ -47,7 +47,16 @@ def run_build(env: dict[str, str], timeout_s: float = DEADLINE_S) -> subprocess.
 
 
 def open_instance(env: dict[str, str]) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    """The build's instance, opened from this process: its storage section reads $DAGSTER_HOME (dagster.yaml)."""
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]
+    try:
+        return dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
+    finally:
+        if previous is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = previous
 
 
 def wait_for(found: Callable[[], object], build: subprocess.Popen | None, what: str, poll_s: float = 0.02):

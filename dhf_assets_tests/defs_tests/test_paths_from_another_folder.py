@@ -36,7 +36,7 @@ def test_relative_settings_resolve_against_the_project_folder_not_the_cwd(tmp_pa
         assert str(getattr(settings, field)) == str(tmp_path / "project" / relative)
 
 
-def test_a_run_the_daemon_launches_from_another_folder_uses_the_project_paths(tmp_path):
+def test_a_run_the_daemon_launches_from_another_folder_uses_the_project_paths(tmp_path, monkeypatch):
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     home = project / ".dagster_home"
     for folder in (elsewhere, home):
@@ -52,6 +52,7 @@ def test_a_run_the_daemon_launches_from_another_folder_uses_the_project_paths(tm
     log = (tmp_path / "daemon.log").open("wb")
     daemon = subprocess.Popen([os.path.join(BIN, "dagster-daemon"), "run", "-w", WORKSPACE], env=env, cwd=elsewhere,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the instance's storage section reads it, as Dagster's tools do
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
             deadline = time.monotonic() + 300
