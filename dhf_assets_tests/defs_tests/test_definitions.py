@@ -57,3 +57,27 @@ def test_upscaler_settings_change_only_the_upscale_code_version(monkeypatch):
     assert after[0] != before[0] and after[1] == before[1]
     monkeypatch.setenv("DHF_CANDIDATE_THRESHOLD", "0.95")
     assert candidates_code_version() != before[1]
+
+
+def test_loading_the_definitions_leaves_torchvision_to_the_first_detection():
+    """torchvision (with torch._dynamo, about 1 s) is imported by the first step that detects, not at load:
+    a build whose steps all skip never pays it. The first NMS, here the proposals' merge, then imports it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from dhf_assets.definitions import defs\n"
+        "defs()\n"
+        "assert 'torchvision' not in sys.modules, 'torchvision imported while loading the definitions'\n"
+        "from dhf_assets.lib.proposals.detect import Found\n"
+        "from dhf_assets.lib.proposals.merge import merge\n"
+        "found = [Found((10, 10, 50, 50), 0.9, 'mtcnn'), Found((12, 11, 51, 52), 0.8, 'mtcnn'),\n"
+        "         Found((100, 100, 140, 140), 0.95, 'mtcnn')]\n"
+        "print(len(merge(found, 200, 200, {})), 'torchvision' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["2", "True"]

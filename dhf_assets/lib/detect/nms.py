@@ -11,11 +11,12 @@ import torch
 
 from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
-ensure_torchvision()
-
-from torchvision.ops import nms as torchvision_nms  # noqa: E402
-
 
 def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
     """Indices of the boxes kept, best score first (boxes x1, y1, x2, y2)."""
+    # Imported at the first call: torchvision pulls in torch._dynamo (about 1 s), which loading the
+    # definitions, or a build whose steps all skip, never needs.
+    ensure_torchvision()
+    from torchvision.ops import nms as torchvision_nms
+
     return torchvision_nms(boxes, scores, iou_threshold)

@@ -17,6 +17,7 @@ import torch
 
 from dhf_assets.lib.detect.nms import nms
 from dhf_assets.lib.proposals.detect import Box, Found
+from dhf_assets.lib.runtime.torch_compat import ensure_torchvision
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def merge(found: list[Found], width: int, height: int, style: dict[str, BoxStyle
         return []
     boxes = torch.tensor([f.box for f in styled], dtype=torch.float32)
     scores = torch.tensor([f.score for f in styled], dtype=torch.float32)
-    # imported here, after lib/detect/nms.py has made torchvision importable on the CPU-only torch
+    ensure_torchvision()  # makes torchvision importable on the CPU-only torch (lib/runtime/torch_compat.py)
     from torchvision.ops import box_iou
 
     overlaps = box_iou(boxes, boxes) > iou
