@@ -18,7 +18,7 @@ from dhf_assets.defs.incremental.skip import FORCE_TAG
 from dhf_assets.defs.partitions import caves_partitions
 from dhf_assets.defs.resources import DhfStore
 from dhf_assets.lib.checks.reuse import fingerprint_key
-from dhf_assets.lib.checks.table_checks import CHECKS, CheckRun, TableCheck, evaluate, read_check_inputs
+from dhf_assets.lib.checks.table_checks import CHECKS, CheckRun, TableCheck, run_table_checks
 from dhf_assets.lib.runtime.test_hold import hold_if_asked
 
 
@@ -77,8 +77,8 @@ def selected_check_results(context: dg.AssetExecutionContext, store: DhfStore) -
     cave_id = context.partition_key
     building = bool(context.selected_asset_keys)  # not a checks-only run (dhf check), which only reads
     reuse_passed = building and context.run.tags.get(FORCE_TAG) != "true"
-    for item in read_check_inputs(selected, store.database, store.output, cave_id):
-        yield check_result(evaluate(item, store.database, cave_id, reuse_passed, record_passed=building), cave_id)
+    for run in run_table_checks(selected, store.database, store.output, cave_id, reuse_passed, record_passed=building):
+        yield check_result(run, cave_id)
 
 
 def checked_asset(*, deps: list[Any], group_name: str, kinds: set[str], code_version: str | None = None,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dhf_assets.lib.checks import reuse
-from dhf_assets.lib.checks.table_checks import CHECKS, run_table_check
+from dhf_assets.lib.checks.table_checks import CHECKS, run_table_checks
 from dhf_assets.lib.ingest.vocabulary import vocabulary_rows
 from dhf_assets.lib.storage import db
 
@@ -38,6 +38,10 @@ def database(tmp_path):
         for statement in GOOD:
             con.execute(statement)
     return path
+
+
+def run_table_check(check, *args, **kwargs):
+    return run_table_checks([check], *args, **kwargs)[0]
 
 
 def outcomes(database, tmp_path, name):
@@ -114,8 +118,8 @@ def test_reuse_does_not_import_great_expectations(database, tmp_path):
     """A fresh process (as a no-op `dhf build`) reuses the result without importing Great Expectations."""
     assert run_table_check(check_named("faces_valid"), database, tmp_path, "C1").passed
     script = ("import sys; from pathlib import Path; from dhf_assets.lib.checks.table_checks import CHECKS, "
-              "run_table_check; check = next(c for c in CHECKS if c.name == 'faces_valid'); "
-              f"run = run_table_check(check, Path({str(database)!r}), Path({str(tmp_path)!r}), 'C1'); "
+              "run_table_checks; check = next(c for c in CHECKS if c.name == 'faces_valid'); "
+              f"run = run_table_checks([check], Path({str(database)!r}), Path({str(tmp_path)!r}), 'C1')[0]; "
               "print(run.reused_from is not None, 'great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False"]

@@ -215,22 +215,25 @@ def read_check_inputs(checks: Sequence[TableCheck], database: Path, output: Path
                        recorded.get(key)) for check, frame, key in zip(checks, frames, keys, strict=True)]
 
 
-def evaluate(item: CheckInput, database: Path, cave_id: str, reuse_passed: bool = True,
-             record_passed: bool = True) -> CheckRun:
+def evaluate(item: CheckInput, reuse_passed: bool = True) -> CheckRun:
     """Reuse the last passing result when the fingerprint is the recorded one (and reuse is allowed); otherwise
-    validate with Great Expectations, recording the fingerprint when every expectation passes (and recording is
-    allowed: a checks-only run, `dhf check`, only reads)."""
+    validate with Great Expectations."""
     if reuse_passed and item.recorded is not None and item.recorded[0] == item.fingerprint:
         return CheckRun(item.check, item.fingerprint, reused_from=item.recorded[1])
     outcomes = validate(item.frame, item.check.expectations(item.vocabulary), item.check.id_column)
-    run = CheckRun(item.check, item.fingerprint, outcomes)
-    if run.passed and record_passed:
-        db.replace_rows(database, [fingerprint_write(cave_id, reuse.fingerprint_key(item.check.name),
-                                                     item.fingerprint)])
-    return run
+    return CheckRun(item.check, item.fingerprint, outcomes)
 
 
-def run_table_check(check: TableCheck, database: Path, output: Path, cave_id: str,
-                    reuse_passed: bool = True) -> CheckRun:
-    """Validate what the table (and its files) hold now for one cave, or reuse the result of the same input."""
-    return evaluate(read_check_inputs([check], database, output, cave_id)[0], database, cave_id, reuse_passed)
+def run_table_checks(checks: Sequence[TableCheck], database: Path, output: Path, cave_id: str,
+                     reuse_passed: bool = True, record_passed: bool = True) -> list[CheckRun]:
+    """Validate what the tables (and their files) hold now for one cave, or reuse the result of the same input.
+
+    One read-only connection reads every check's input; the fingerprints of the checks validated now and
+    passing are then recorded in one write (unless `record_passed` is off: a checks-only run, `dhf check`,
+    only reads). A failure records nothing, and a reused result keeps the time it was validated."""
+    runs = [evaluate(item, reuse_passed) for item in read_check_inputs(checks, database, output, cave_id)]
+    validated = [run for run in runs if run.passed and run.reused_from is None]
+    if record_passed and validated:
+        db.replace_rows(database, [fingerprint_write(cave_id, reuse.fingerprint_key(run.check.name), run.fingerprint)
+                                   for run in validated])
+    return runs
