@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
-from PIL import Image
 
 from dhf_assets.lib.detect.candidates import decide, detection_row
 from dhf_assets.lib.detect.types import FaceDetector, SearchParams
-from dhf_assets.lib.ingest.recent import RECENT
+from dhf_assets.lib.ingest.recent import read_rgb
 from dhf_assets.lib.runtime.threads import limited_torch_threads
 from dhf_assets.lib.storage.quarantine import Problem
 
@@ -47,13 +46,8 @@ class Crop:
 
 
 def _decode(crop: Crop) -> np.ndarray | str:
-    pixels = RECENT.pixels(crop.path)  # the crop `faces` wrote in this process, still in memory
-    if pixels is not None:
-        return pixels
     try:
-        with Image.open(crop.path) as image:
-            image.load()
-            return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))  # RGB: no converted copy
+        return np.asarray(read_rgb(crop.path))  # in memory when `faces` wrote it in this process
     except (OSError, ValueError) as exc:
         return f"crop cannot be decoded ({exc})"
 

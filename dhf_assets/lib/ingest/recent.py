@@ -79,3 +79,15 @@ class RecentImages:
 
 
 RECENT = RecentImages()
+
+
+def read_rgb(path: Path) -> Image.Image:
+    """The file as an RGB image: the pixels this process wrote into it while they are kept, else decoded.
+
+    Raises Pillow's and the file system's errors (OSError, ValueError) when it cannot be decoded."""
+    pixels = RECENT.pixels(path)
+    if pixels is not None:
+        return Image.fromarray(pixels)
+    with Image.open(path) as image:
+        image.load()
+        return image if image.mode == "RGB" else image.convert("RGB")

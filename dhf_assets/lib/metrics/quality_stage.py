@@ -10,7 +10,7 @@ from typing import Iterator, Sequence
 
 from PIL import Image
 
-from dhf_assets.lib.ingest.recent import RECENT
+from dhf_assets.lib.ingest.recent import read_rgb
 from dhf_assets.lib.metrics import LpipsScorer, LpipsUnavailable, load_lpips, quality_rows
 from dhf_assets.lib.runtime.threads import limited_torch_threads
 from dhf_assets.lib.storage.quarantine import Problem
@@ -41,12 +41,8 @@ def lpips_or_reason(torch_home: str, device: str) -> tuple[LpipsScorer | None, s
 
 def open_rgb(path: Path) -> Image.Image | str:
     """The image as RGB, or the quarantine reason when it cannot be decoded."""
-    pixels = RECENT.pixels(path)  # written earlier by this process (lib/ingest/recent.py)
-    if pixels is not None:
-        return Image.fromarray(pixels)
     try:
-        with Image.open(path) as image:
-            return image.convert("RGB")
+        return read_rgb(path)  # in memory when this process wrote it (lib/ingest/recent.py)
     except (OSError, ValueError) as exc:
         return f"{path.name} cannot be decoded ({exc})"
 

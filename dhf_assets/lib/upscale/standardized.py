@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 from PIL import Image
 
 from dhf_assets.lib.ingest.images import write_png_atomic
-from dhf_assets.lib.ingest.recent import RECENT
+from dhf_assets.lib.ingest.recent import RECENT, read_rgb
 from dhf_assets.lib.storage.quarantine import Problem
 from dhf_assets.lib.upscale import Crop, Upscaler, standardize
 
@@ -33,12 +33,8 @@ def standardized_path(cave_id: str, face_id: str) -> Path:
 
 
 def _load(source: Source) -> Image.Image | str:
-    pixels = RECENT.pixels(source.crop_path)  # written by `faces` in this process
-    if pixels is not None:
-        return Image.fromarray(pixels)
     try:
-        with Image.open(source.crop_path) as image:
-            return image.convert("RGB")
+        return read_rgb(source.crop_path)  # in memory when `faces` wrote it in this process
     except (OSError, ValueError) as exc:
         return f"crop cannot be decoded ({exc})"
 
