@@ -150,8 +150,3 @@ def query(
         cursor = con.execute(sql, list(params))
         return [d[0] for d in cursor.description or []], cursor.fetchall()
 
-
-def query_frame(path: Path, sql: str, params: Sequence[object] = (), timeout_s: float = 120.0):
-    """Run read-only SQL into a pandas DataFrame (for validation)."""
-    with connect(path, read_only=True, timeout_s=timeout_s) as con:
-        return con.execute(sql, list(params)).df()
